@@ -1,0 +1,1 @@
+//! Text side of the model: tokenizer, streaming detokenizer, chat template.
