@@ -95,3 +95,26 @@ impl ByteSource for MappedFile {
         self.bytes().read_at(offset, buf)
     }
 }
+
+/// The first bytes of a larger file whose total length is known, as a browser has after one
+/// range request. Parsing a header from it either succeeds or fails with
+/// [`FormatError::PrefixTooShort`], telling the caller to fetch a longer prefix and retry.
+pub struct PrefixSource {
+    pub prefix: Vec<u8>,
+    pub total_len: u64,
+}
+
+impl ByteSource for PrefixSource {
+    fn len(&self) -> u64 {
+        self.total_len
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
+        check_range(offset, buf.len() as u64, self.total_len)?;
+        let end = offset + buf.len() as u64;
+        if end > self.prefix.len() as u64 {
+            return Err(FormatError::PrefixTooShort { needed: end });
+        }
+        self.prefix.as_slice().read_at(offset, buf)
+    }
+}

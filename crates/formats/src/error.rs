@@ -63,6 +63,8 @@ pub enum FormatError {
         #[source]
         source: serde_json::Error,
     },
+    #[error("the header extends past the {needed} bytes fetched so far; fetch more and retry")]
+    PrefixTooShort { needed: u64 },
     #[error("safetensors: {0}")]
     Safetensors(String),
 }

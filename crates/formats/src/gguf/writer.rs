@@ -1,0 +1,155 @@
+//! Writes GGUF v3 files (used by `mistral-wgpu quantize` and by tests that build malformed or
+//! synthetic files).
+
+use super::metadata::{Metadata, MetadataValue};
+use super::{value_type as vt, DEFAULT_ALIGNMENT, MAGIC};
+use crate::error::{FormatError, Result};
+use crate::tensor_type::TensorType;
+use std::io::Write;
+
+struct PendingTensor {
+    name: String,
+    dims: Vec<u64>,
+    ty: TensorType,
+    data: Vec<u8>,
+}
+
+/// Collects metadata and tensors, then writes them in one go.
+#[derive(Default)]
+pub struct GgufWriter {
+    pub metadata: Metadata,
+    tensors: Vec<PendingTensor>,
+}
+
+impl GgufWriter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a tensor; `dims` innermost first. The byte length is checked against type and shape.
+    pub fn add_tensor(
+        &mut self,
+        name: &str,
+        dims: &[u64],
+        ty: TensorType,
+        data: Vec<u8>,
+    ) -> Result<()> {
+        let n: u64 = dims.iter().product();
+        if ty.bytes_for(n) != Some(data.len() as u64) {
+            return Err(FormatError::BadTensor {
+                tensor: name.to_string(),
+                reason: format!(
+                    "{} bytes do not hold shape {dims:?} of type {}",
+                    data.len(),
+                    ty.name()
+                ),
+            });
+        }
+        self.tensors.push(PendingTensor {
+            name: name.to_string(),
+            dims: dims.to_vec(),
+            ty,
+            data,
+        });
+        Ok(())
+    }
+
+    pub fn write_to(&self, out: &mut impl Write) -> Result<()> {
+        let alignment = self
+            .metadata
+            .get_u64("general.alignment")?
+            .unwrap_or(DEFAULT_ALIGNMENT);
+        let mut header = Vec::new();
+        header.extend_from_slice(&MAGIC);
+        header.extend_from_slice(&3u32.to_le_bytes());
+        header.extend_from_slice(&(self.tensors.len() as u64).to_le_bytes());
+        header.extend_from_slice(&(self.metadata.len() as u64).to_le_bytes());
+        for (key, value) in self.metadata.iter() {
+            put_string(&mut header, key);
+            header.extend_from_slice(&value_type(value).to_le_bytes());
+            put_value(&mut header, value);
+        }
+        let mut offset = 0u64;
+        for t in &self.tensors {
+            put_string(&mut header, &t.name);
+            header.extend_from_slice(&(t.dims.len() as u32).to_le_bytes());
+            for d in &t.dims {
+                header.extend_from_slice(&d.to_le_bytes());
+            }
+            header.extend_from_slice(&t.ty.ggml_id().to_le_bytes());
+            header.extend_from_slice(&offset.to_le_bytes());
+            offset = (offset + t.data.len() as u64).next_multiple_of(alignment);
+        }
+        pad_to(&mut header, alignment);
+        out.write_all(&header)?;
+        let mut written = 0u64;
+        for t in &self.tensors {
+            out.write_all(&t.data)?;
+            written += t.data.len() as u64;
+            let padded = written.next_multiple_of(alignment);
+            out.write_all(&vec![0u8; (padded - written) as usize])?;
+            written = padded;
+        }
+        Ok(())
+    }
+
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let mut v = Vec::new();
+        self.write_to(&mut v)?;
+        Ok(v)
+    }
+}
+
+fn pad_to(buf: &mut Vec<u8>, alignment: u64) {
+    let len = (buf.len() as u64).next_multiple_of(alignment) as usize;
+    buf.resize(len, 0);
+}
+
+fn put_string(buf: &mut Vec<u8>, s: &str) {
+    buf.extend_from_slice(&(s.len() as u64).to_le_bytes());
+    buf.extend_from_slice(s.as_bytes());
+}
+
+fn value_type(v: &MetadataValue) -> u32 {
+    match v {
+        MetadataValue::U8(_) => vt::U8,
+        MetadataValue::I8(_) => vt::I8,
+        MetadataValue::U16(_) => vt::U16,
+        MetadataValue::I16(_) => vt::I16,
+        MetadataValue::U32(_) => vt::U32,
+        MetadataValue::I32(_) => vt::I32,
+        MetadataValue::U64(_) => vt::U64,
+        MetadataValue::I64(_) => vt::I64,
+        MetadataValue::F32(_) => vt::F32,
+        MetadataValue::F64(_) => vt::F64,
+        MetadataValue::Bool(_) => vt::BOOL,
+        MetadataValue::String(_) => vt::STRING,
+        MetadataValue::Array(_) => vt::ARRAY,
+    }
+}
+
+fn put_value(buf: &mut Vec<u8>, v: &MetadataValue) {
+    match v {
+        MetadataValue::U8(x) => buf.push(*x),
+        MetadataValue::I8(x) => buf.push(*x as u8),
+        MetadataValue::U16(x) => buf.extend_from_slice(&x.to_le_bytes()),
+        MetadataValue::I16(x) => buf.extend_from_slice(&x.to_le_bytes()),
+        MetadataValue::U32(x) => buf.extend_from_slice(&x.to_le_bytes()),
+        MetadataValue::I32(x) => buf.extend_from_slice(&x.to_le_bytes()),
+        MetadataValue::U64(x) => buf.extend_from_slice(&x.to_le_bytes()),
+        MetadataValue::I64(x) => buf.extend_from_slice(&x.to_le_bytes()),
+        MetadataValue::F32(x) => buf.extend_from_slice(&x.to_le_bytes()),
+        MetadataValue::F64(x) => buf.extend_from_slice(&x.to_le_bytes()),
+        MetadataValue::Bool(x) => buf.push(*x as u8),
+        MetadataValue::String(s) => put_string(buf, s),
+        MetadataValue::Array(items) => {
+            // Empty arrays carry no element to take a type from; u8 is what gguf-py writes too.
+            let elem = items.first().map(value_type).unwrap_or(vt::U8);
+            buf.extend_from_slice(&elem.to_le_bytes());
+            buf.extend_from_slice(&(items.len() as u64).to_le_bytes());
+            for item in items {
+                put_value(buf, item);
+            }
+        }
+    }
+}
