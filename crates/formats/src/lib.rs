@@ -16,3 +16,10 @@ pub mod tensor_type;
 pub use byte_source::ByteSource;
 pub use error::FormatError;
 pub use tensor_type::TensorType;
+pub mod model_file;
+pub mod npy;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod open;
+
+pub use config::{ModelConfig, WindowSource};
+pub use model_file::{ModelFile, ModelFormat, ModelTensor};
