@@ -18,6 +18,7 @@ pub use error::FormatError;
 pub use tensor_type::TensorType;
 pub mod model_file;
 pub mod npy;
+pub mod requantize;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod open;
 

@@ -113,3 +113,17 @@ fn writer_round_trips_every_value_type_and_tensors() {
     assert_eq!(g.tensor_bytes(&bytes, t).unwrap(), vec![2u8; 68]);
     assert_eq!(bytes.len() as u64, ByteSource::len(&bytes));
 }
+
+#[test]
+fn our_q4_k_m_policy_picks_the_types_llama_cpp_picked() {
+    use mistral_formats::requantize::{tensor_type_for, QuantTarget};
+    let (_src, g) = open("tiny-mistral-256/tiny-mistral-256-Q4_K_M.gguf");
+    for t in &g.tensors {
+        assert_eq!(
+            tensor_type_for(QuantTarget::Q4KM, &t.name, &t.dims, 2),
+            t.ty,
+            "{}",
+            t.name
+        );
+    }
+}

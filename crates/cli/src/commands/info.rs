@@ -1,0 +1,95 @@
+//! `info`: what a model is and what it will cost to run.
+
+use crate::model_args::ModelArgs;
+use anyhow::Result;
+use mistral_formats::{ModelFormat, TensorType, WindowSource};
+
+pub fn run(args: &ModelArgs) -> Result<()> {
+    let model = args.open()?;
+    let c = &model.config;
+    println!("model        {}", args.model.display());
+    if let Some(name) = &c.name {
+        println!("name         {name}");
+    }
+    let format = match model.format {
+        ModelFormat::Gguf => format!("GGUF v{}", model.gguf.as_ref().map_or(0, |g| g.version)),
+        ModelFormat::HfSafetensors => "safetensors + config.json (Hugging Face)".into(),
+        ModelFormat::MistralSafetensors => "safetensors + params.json (Mistral)".into(),
+    };
+    println!("format       {format}");
+    println!("architecture {}", c.architecture);
+    println!(
+        "dims         dim {} | layers {} | heads {} (kv {}, head_dim {}) | ffn {} | vocab {}",
+        c.dim, c.n_layers, c.n_heads, c.n_kv_heads, c.head_dim, c.ffn_dim, c.vocab_size
+    );
+    println!("context      {} (trained)", c.context_length);
+    let window = match (c.sliding_window, c.window_source) {
+        (Some(w), WindowSource::File) => format!("{w} (from the file)"),
+        (Some(w), WindowSource::InferredMistral7Bv01) => format!(
+            "{w} (the file has no window key, but this is Mistral-7B-v0.1, trained with W={w}; override with --window)"
+        ),
+        (Some(w), WindowSource::UserOverride) => format!("{w} (--window)"),
+        _ => "none (full causal attention)".into(),
+    };
+    println!("window       {window}");
+    println!(
+        "rope         theta {} | adjacent pairs{}",
+        c.rope_theta,
+        if model.format == ModelFormat::HfSafetensors {
+            " (HF Q/K rows un-permuted at load)"
+        } else {
+            ""
+        }
+    );
+    println!("norm eps     {}", c.norm_eps);
+    println!(
+        "embeddings   {}",
+        if c.tied_embeddings { "tied (output head = token_embd)" } else { "separate output head" }
+    );
+    let mut types: Vec<String> = Vec::new();
+    for ty in TensorType::ALL {
+        let n = model.tensors.iter().filter(|t| t.ty == ty).count();
+        if n > 0 {
+            types.push(format!("{} x{n}", ty.name()));
+        }
+    }
+    println!("tensors      {} ({})", model.tensors.len(), types.join(", "));
+    let tokenizer = model
+        .gguf
+        .as_ref()
+        .and_then(|g| g.metadata.get_str("tokenizer.ggml.model").ok().flatten())
+        .map(|m| match m {
+            "llama" => "SentencePiece (GGUF llama vocabulary)".to_string(),
+            "gpt2" => "byte-level BPE (GGUF gpt2 vocabulary)".to_string(),
+            other => format!("{other} (unsupported)"),
+        })
+        .unwrap_or_else(|| "none in the file (pass a tokenizer.json)".into());
+    println!("tokenizer    {tokenizer}");
+    let ring = c.sliding_window.unwrap_or(args.context);
+    let kv_f16 = 2 * c.n_layers as u64 * ring as u64 * c.kv_dim() as u64 * 2;
+    let weights = model.weight_bytes();
+    println!(
+        "memory       weights {} + KV cache {} (f16, {ring} slots{}) = {}",
+        human_bytes(weights),
+        human_bytes(kv_f16),
+        if c.sliding_window.is_none() { ", --context" } else { "" },
+        human_bytes(weights + kv_f16)
+    );
+    Ok(())
+}
+
+/// 1536 -> "1.5 KiB", 5 << 30 -> "5.00 GiB".
+pub fn human_bytes(b: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut v = b as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.2} {}", UNITS[u])
+    }
+}
