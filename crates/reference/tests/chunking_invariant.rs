@@ -23,7 +23,10 @@ fn logprobs(logits: &[f32]) -> Vec<f32> {
 }
 
 fn max_diff(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
 
 #[test]
@@ -53,7 +56,10 @@ fn window_changes_logits_exactly_from_position_w() {
         let row = p * VOCAB..(p + 1) * VOCAB;
         let d = max_diff(&windowed[row.clone()], &full[row]);
         if p < 16 {
-            assert!(d <= 1e-5, "position {p} differs by {d} before the window fills");
+            assert!(
+                d <= 1e-5,
+                "position {p} differs by {d} before the window fills"
+            );
         } else {
             assert!(d > 1e-2, "position {p} differs by only {d} past the window");
         }
