@@ -55,14 +55,18 @@ pub enum FormatError {
         len: usize,
         block: usize,
     },
-    #[error("{ty:?} data of {bytes} bytes holds {expected} weights, but the output has room for {got}")]
+    #[error(
+        "{ty:?} data of {bytes} bytes holds {expected} weights, but the output has room for {got}"
+    )]
     ElementCountMismatch {
         ty: TensorType,
         bytes: usize,
         expected: usize,
         got: usize,
     },
-    #[error("cannot quantize to {0:?} (quantizers exist for Q8_0, Q4_0, Q4_K, Q6_K, F16, BF16, F32)")]
+    #[error(
+        "cannot quantize to {0:?} (quantizers exist for Q8_0, Q4_0, Q4_K, Q6_K, F16, BF16, F32)"
+    )]
     NoQuantizer(TensorType),
     #[error("invalid JSON in {what}: {source}")]
     Json {
@@ -72,7 +76,9 @@ pub enum FormatError {
     },
     #[error("the header extends past the {needed} bytes fetched so far; fetch more and retry")]
     PrefixTooShort { needed: u64 },
-    #[error("unknown quantization type {0:?}; choose f32, f16, bf16, q8_0, q4_0, q4_k, q6_k or q4_k_m")]
+    #[error(
+        "unknown quantization type {0:?}; choose f32, f16, bf16, q8_0, q4_0, q4_k, q6_k or q4_k_m"
+    )]
     UnknownQuantType(String),
     #[error("safetensors: {0}")]
     Safetensors(String),

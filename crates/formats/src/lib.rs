@@ -18,9 +18,9 @@ pub use error::FormatError;
 pub use tensor_type::TensorType;
 pub mod model_file;
 pub mod npy;
-pub mod requantize;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod open;
+pub mod requantize;
 
 pub use config::{ModelConfig, WindowSource};
 pub use model_file::{ModelFile, ModelFormat, ModelTensor};

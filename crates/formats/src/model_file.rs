@@ -326,7 +326,10 @@ mod tests {
             gguf_name(hf, "lm_head.weight").as_deref(),
             Some("output.weight")
         );
-        assert_eq!(gguf_name(hf, "model.layers.0.self_attn.rotary_emb.inv_freq"), None);
+        assert_eq!(
+            gguf_name(hf, "model.layers.0.self_attn.rotary_emb.inv_freq"),
+            None
+        );
     }
 
     #[test]

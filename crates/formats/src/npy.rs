@@ -12,8 +12,7 @@ pub fn write_f32(shape: &[usize], data: &[f32]) -> Vec<u8> {
     } else {
         format!("({})", dims.join(", "))
     };
-    let mut header =
-        format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {shape_txt}, }}");
+    let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {shape_txt}, }}");
     // Magic (6) + version (2) + length (2) + header + '\n' must be a multiple of 64.
     while (10 + header.len() + 1) % 64 != 0 {
         header.push(' ');
@@ -48,7 +47,9 @@ pub fn read_f32(bytes: &[u8]) -> Result<(Vec<usize>, Vec<f32>)> {
         .and_then(|h| std::str::from_utf8(h).ok())
         .ok_or_else(|| bad("truncated header"))?;
     if !header.contains("'<f4'") || header.contains("'fortran_order': True") {
-        return Err(bad("only little-endian float32 C-order arrays are supported"));
+        return Err(bad(
+            "only little-endian float32 C-order arrays are supported",
+        ));
     }
     let shape_txt = header
         .split("'shape':")

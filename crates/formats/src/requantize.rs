@@ -51,7 +51,12 @@ fn use_more_bits(layer: usize, n_layers: usize) -> bool {
 
 /// The type a tensor gets under `target`. Vectors (norms) stay F32; matrices whose rows do not
 /// fit the chosen block size fall back to Q8_0, then F16.
-pub fn tensor_type_for(target: QuantTarget, name: &str, dims: &[u64], n_layers: usize) -> TensorType {
+pub fn tensor_type_for(
+    target: QuantTarget,
+    name: &str,
+    dims: &[u64],
+    n_layers: usize,
+) -> TensorType {
     if dims.len() < 2 {
         return TensorType::F32;
     }
@@ -64,7 +69,8 @@ pub fn tensor_type_for(target: QuantTarget, name: &str, dims: &[u64], n_layers: 
                 .and_then(|l| l.parse::<usize>().ok());
             let more_bits_layer = layer.is_some_and(|l| use_more_bits(l, n_layers));
             if name == "output.weight"
-                || (more_bits_layer && (name.ends_with("attn_v.weight") || name.ends_with("ffn_down.weight")))
+                || (more_bits_layer
+                    && (name.ends_with("attn_v.weight") || name.ends_with("ffn_down.weight")))
             {
                 TensorType::Q6K
             } else {

@@ -72,7 +72,10 @@ pub fn read_header(source: &(impl ByteSource + ?Sized)) -> Result<Vec<Safetensor
             .filter(|a| a.len() == 2)
             .ok_or_else(|| bad(format!("{name}: missing data_offsets")))?
             .iter()
-            .map(|d| d.as_u64().ok_or_else(|| bad(format!("{name}: bad offsets"))))
+            .map(|d| {
+                d.as_u64()
+                    .ok_or_else(|| bad(format!("{name}: bad offsets")))
+            })
             .collect::<Result<_>>()?;
         let (begin, end) = (range[0], range[1]);
         let n_elems = dims

@@ -44,7 +44,11 @@ pub fn run(args: &ModelArgs) -> Result<()> {
     println!("norm eps     {}", c.norm_eps);
     println!(
         "embeddings   {}",
-        if c.tied_embeddings { "tied (output head = token_embd)" } else { "separate output head" }
+        if c.tied_embeddings {
+            "tied (output head = token_embd)"
+        } else {
+            "separate output head"
+        }
     );
     let mut types: Vec<String> = Vec::new();
     for ty in TensorType::ALL {
@@ -53,7 +57,11 @@ pub fn run(args: &ModelArgs) -> Result<()> {
             types.push(format!("{} x{n}", ty.name()));
         }
     }
-    println!("tensors      {} ({})", model.tensors.len(), types.join(", "));
+    println!(
+        "tensors      {} ({})",
+        model.tensors.len(),
+        types.join(", ")
+    );
     let tokenizer = model
         .gguf
         .as_ref()
@@ -72,7 +80,11 @@ pub fn run(args: &ModelArgs) -> Result<()> {
         "memory       weights {} + KV cache {} (f16, {ring} slots{}) = {}",
         human_bytes(weights),
         human_bytes(kv_f16),
-        if c.sliding_window.is_none() { ", --context" } else { "" },
+        if c.sliding_window.is_none() {
+            ", --context"
+        } else {
+            ""
+        },
         human_bytes(weights + kv_f16)
     );
     Ok(())

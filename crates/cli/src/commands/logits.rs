@@ -19,6 +19,10 @@ pub fn run(args: &ModelArgs, tokens: &[u32], out: &Path, chunk: Option<usize>) -
     }
     std::fs::write(out, npy::write_f32(&[tokens.len(), vocab], &logits))
         .with_context(|| format!("cannot write {}", out.display()))?;
-    eprintln!("wrote {} x {vocab} logits to {}", tokens.len(), out.display());
+    eprintln!(
+        "wrote {} x {vocab} logits to {}",
+        tokens.len(),
+        out.display()
+    );
     Ok(())
 }
