@@ -40,6 +40,10 @@ fn gguf_config_json_and_params_json_agree() {
     assert_eq!(gguf.window_source, WindowSource::File);
     same_shape(&gguf, &hf);
     same_shape(&gguf, &params);
+    let no_window = |f: &str| std::fs::read_to_string(fixture(&format!("tiny-w6/nowindow/{f}")));
+    let hf = ModelConfig::from_hf_config_json(&no_window("config.json").unwrap()).unwrap();
+    let params = ModelConfig::from_mistral_params_json(&no_window("params.json").unwrap()).unwrap();
+    assert_eq!((hf.sliding_window, params.sliding_window), (None, None));
 }
 
 fn mistral_7b_v01_metadata(window: Option<u32>) -> Metadata {

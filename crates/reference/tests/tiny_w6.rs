@@ -19,10 +19,14 @@ const VOCAB: usize = 512;
 fn check(model_path: &str, reference: &str, no_window: bool) {
     let model = open_model(&fixture(model_path)).unwrap();
     let mut w = ReferenceWeights::load(&model).unwrap();
-    assert_eq!(w.config.sliding_window, Some(6), "{model_path}");
     if no_window {
         w.config = w.config.clone().with_window_override(None);
     }
+    assert_eq!(
+        w.config.sliding_window,
+        (!no_window).then_some(6),
+        "{model_path}"
+    );
     let w = Arc::new(w);
     let ids = read_ids(&fixture("tiny-w6/input_ids.json"));
     let (shape, want) = read_npy(&fixture(reference));
@@ -79,4 +83,16 @@ fn safetensors_and_gguf_give_identical_weights() {
             );
         }
     }
+}
+
+#[test]
+fn a_file_without_a_window_key_runs_full_causal_attention() {
+    // Same tensors as tiny-w6-Q4_0.gguf, no sliding_window key: no override needed.
+    let model = open_model(&fixture("tiny-w6/tiny-w6-nowindow-Q4_0.gguf")).unwrap();
+    assert_eq!(model.config.sliding_window, None);
+    let w = Arc::new(ReferenceWeights::load(&model).unwrap());
+    let ids = read_ids(&fixture("tiny-w6/input_ids.json"));
+    let (_, want) = read_npy(&fixture("tiny-w6/tiny-w6-Q4_0.logits-nowindow.npy"));
+    let c = compare(&run_chunked(&w, &ids, 7), &want, VOCAB);
+    assert!(c.rel_frobenius <= TOLERANCE, "{c}");
 }
