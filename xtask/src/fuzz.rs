@@ -11,7 +11,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     sh(Command::new("cargo")
         .current_dir(crate::shell::root().join("fuzz"))
-        .args(["+nightly", "fuzz", "run", "gguf_header", "--", "-max_total_time"])
+        .args([
+            "+nightly",
+            "fuzz",
+            "run",
+            "gguf_header",
+            "--",
+            "-max_total_time",
+        ])
         .arg(seconds))
 }
-

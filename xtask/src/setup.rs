@@ -7,7 +7,11 @@ use std::process::Command;
 pub fn run() -> Result<(), String> {
     // rustfmt and clippy are part of `cargo xtask test`.
     for component in ["rustfmt", "clippy"] {
-        let probe = if component == "rustfmt" { "rustfmt" } else { "cargo-clippy" };
+        let probe = if component == "rustfmt" {
+            "rustfmt"
+        } else {
+            "cargo-clippy"
+        };
         if !has(probe) {
             sh(Command::new("rustup").args(["component", "add", component]))?;
         }
@@ -18,7 +22,6 @@ pub fn run() -> Result<(), String> {
     }
     Ok(())
 }
-
 
 fn apt_install(packages: &[&str]) -> Result<(), String> {
     sh(Command::new("apt-get").arg("update"))?;

@@ -251,7 +251,8 @@ fn unpermute_rows(bytes: &[u8], rows: usize, n_heads: usize) -> Vec<u8> {
 /// Maps HF (`model.layers.N.self_attn.q_proj.weight`) and Mistral native
 /// (`layers.N.attention.wq.weight`) names to GGUF names; None for tensors we do not use.
 fn gguf_name(format: ModelFormat, name: &str) -> Option<String> {
-    let (hf_top, native_top, layer_parts): (&[(&str, &str)], &[(&str, &str)], &[(&str, &str)]) = (
+    type Renames = &'static [(&'static str, &'static str)];
+    let (hf_top, native_top, layer_parts): (Renames, Renames, Renames) = (
         &[
             ("model.embed_tokens.weight", "token_embd.weight"),
             ("model.norm.weight", "output_norm.weight"),

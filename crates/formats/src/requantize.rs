@@ -80,7 +80,7 @@ pub fn tensor_type_for(
     };
     [wanted, TensorType::Q8_0, TensorType::F16]
         .into_iter()
-        .find(|t| dims[0] % t.block_elems() as u64 == 0)
+        .find(|t| dims[0].is_multiple_of(t.block_elems() as u64))
         .unwrap_or(TensorType::F32)
 }
 

@@ -5,15 +5,18 @@ use mistral_formats::{FormatError, TensorType};
 
 fn small_file() -> Vec<u8> {
     let mut w = GgufWriter::new();
-    w.metadata
-        .set("general.architecture", MetadataValue::String("llama".into()));
+    w.metadata.set(
+        "general.architecture",
+        MetadataValue::String("llama".into()),
+    );
     w.metadata.set(
         "tokenizer.ggml.tokens",
         MetadataValue::Array(vec![MetadataValue::String("a".into()); 3]),
     );
     w.add_tensor("w", &[32, 2], TensorType::Q8_0, vec![0; 68])
         .unwrap();
-    w.add_tensor("n", &[4], TensorType::F32, vec![0; 16]).unwrap();
+    w.add_tensor("n", &[4], TensorType::F32, vec![0; 16])
+        .unwrap();
     w.to_bytes().unwrap()
 }
 
@@ -32,7 +35,12 @@ fn every_truncation_is_an_error_not_a_panic() {
     let g = GgufFile::read(&bytes).unwrap();
     let header_end = g.data_offset as usize;
     // Trailing alignment padding after the last tensor may be cut without losing anything.
-    let data_end = g.tensors.iter().map(|t| t.offset + t.n_bytes).max().unwrap() as usize;
+    let data_end = g
+        .tensors
+        .iter()
+        .map(|t| t.offset + t.n_bytes)
+        .max()
+        .unwrap() as usize;
     for cut in 0..data_end {
         let r = GgufFile::read(&bytes[..cut]);
         assert!(r.is_err(), "cut at {cut} of {} parsed", bytes.len());

@@ -19,18 +19,28 @@ fn reads_gguf_py_q8_0_file() {
     assert_eq!(m.require_str("general.architecture").unwrap(), "llama");
     assert_eq!(m.require_u64("llama.embedding_length").unwrap(), 256);
     assert_eq!(m.require_u64("llama.attention.head_count_kv").unwrap(), 2);
-    assert_eq!(m.get_u64("llama.attention.sliding_window").unwrap(), Some(16));
+    assert_eq!(
+        m.get_u64("llama.attention.sliding_window").unwrap(),
+        Some(16)
+    );
     assert_eq!(m.get_f64("llama.rope.freq_base").unwrap(), Some(10000.0));
     let tokens = m.get_str_array("tokenizer.ggml.tokens").unwrap().unwrap();
     assert_eq!(tokens.len(), 32000);
     assert_eq!(tokens[1], "<s>");
     assert_eq!(g.tensors.len(), 21);
-    let q8 = g.tensors.iter().filter(|t| t.ty == TensorType::Q8_0).count();
+    let q8 = g
+        .tensors
+        .iter()
+        .filter(|t| t.ty == TensorType::Q8_0)
+        .count();
     assert_eq!(q8, 16);
     let q = g.require_tensor("blk.0.attn_q.weight").unwrap();
     assert_eq!(q.dims, vec![256, 256]);
     assert_eq!(q.n_bytes, 256 * 256 / 32 * 34);
-    assert_eq!(g.require_tensor("token_embd.weight").unwrap().dims, vec![256, 32000]);
+    assert_eq!(
+        g.require_tensor("token_embd.weight").unwrap().dims,
+        vec![256, 32000]
+    );
 }
 
 #[test]
@@ -38,10 +48,17 @@ fn reads_llama_cpp_q4_k_m_file() {
     let (_src, g) = open("tiny-mistral-256/tiny-mistral-256-Q4_K_M.gguf");
     let count = |ty| g.tensors.iter().filter(|t| t.ty == ty).count();
     assert_eq!(
-        (count(TensorType::Q4K), count(TensorType::Q6K), count(TensorType::F32)),
+        (
+            count(TensorType::Q4K),
+            count(TensorType::Q6K),
+            count(TensorType::F32)
+        ),
         (13, 3, 5)
     );
-    assert_eq!(g.require_tensor("output.weight").unwrap().ty, TensorType::Q6K);
+    assert_eq!(
+        g.require_tensor("output.weight").unwrap().ty,
+        TensorType::Q6K
+    );
     assert_eq!(
         g.metadata.get_u64("general.quantization_version").unwrap(),
         Some(2)

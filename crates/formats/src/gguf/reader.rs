@@ -133,7 +133,7 @@ impl RawTensorInfo {
             .iter()
             .try_fold(1u64, |acc, &d| acc.checked_mul(d))
             .ok_or_else(|| bad(format!("element count of shape {:?} overflows", self.dims)))?;
-        if self.dims[0] % ty.block_elems() as u64 != 0 {
+        if !self.dims[0].is_multiple_of(ty.block_elems() as u64) {
             return Err(bad(format!(
                 "row length {} is not a multiple of the {} block size {}",
                 self.dims[0],
@@ -144,7 +144,7 @@ impl RawTensorInfo {
         let n_bytes = ty
             .bytes_for(n_elements)
             .ok_or_else(|| bad(format!("byte size of shape {:?} overflows", self.dims)))?;
-        if self.rel_offset % alignment != 0 {
+        if !self.rel_offset.is_multiple_of(alignment) {
             return Err(bad(format!(
                 "data offset {} is not aligned to {alignment}",
                 self.rel_offset
