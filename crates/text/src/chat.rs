@@ -1,0 +1,191 @@
+//! Chat templates: turning a conversation into the prompt text the model was trained on.
+//!
+//! Models ship their format as a Jinja template (GGUF `tokenizer.chat_template`, or
+//! tokenizer_config.json). It is rendered here with minijinja set up like transformers'
+//! `apply_chat_template`: `trim_blocks` and `lstrip_blocks` on, variables `messages`,
+//! `add_generation_prompt`, `bos_token`, `eos_token`, a `raise_exception` function, `{% break %}`
+//! / `{% continue %}`, and Python string methods (`.strip()`, `.startswith()`, ...) through
+//! minijinja-contrib's pycompat. A GGUF without a template gets the built-in Mistral v1
+//! `[INST]` template (`templates/mistral_v1.jinja`).
+//!
+//! The rendered text is encoded with special-token parsing on (so "<s>" or "<|im_start|>" that
+//! the template writes become the special tokens) and without adding a second BOS.
+
+use crate::error::{Result, TextError};
+use crate::tokenizer::Tokenizer;
+use minijinja::{Environment, ErrorKind};
+use serde::{Deserialize, Serialize};
+
+/// The built-in fallback template's source.
+pub const MISTRAL_V1_TEMPLATE: &str = include_str!("templates/mistral_v1.jinja");
+
+const NAME: &str = "chat_template";
+
+/// One turn of a conversation. `role` is "system", "user" or "assistant" (templates may accept
+/// others, e.g. "tool").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub role: String,
+    pub content: String,
+}
+
+impl Message {
+    pub fn new(role: impl Into<String>, content: impl Into<String>) -> Self {
+        Message {
+            role: role.into(),
+            content: content.into(),
+        }
+    }
+    pub fn system(content: impl Into<String>) -> Self {
+        Self::new("system", content)
+    }
+    pub fn user(content: impl Into<String>) -> Self {
+        Self::new("user", content)
+    }
+    pub fn assistant(content: impl Into<String>) -> Self {
+        Self::new("assistant", content)
+    }
+}
+
+/// A compiled chat template plus the special-token texts it refers to.
+pub struct ChatTemplate {
+    env: Environment<'static>,
+    source: String,
+    bos_token: String,
+    eos_token: String,
+    builtin: bool,
+}
+
+impl std::fmt::Debug for ChatTemplate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChatTemplate")
+            .field("builtin", &self.builtin)
+            .field("bos_token", &self.bos_token)
+            .field("eos_token", &self.eos_token)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Serialize)]
+struct Context<'a> {
+    messages: &'a [Message],
+    add_generation_prompt: bool,
+    bos_token: &'a str,
+    eos_token: &'a str,
+}
+
+impl ChatTemplate {
+    /// Compiles a Jinja chat template; a syntax error is reported here, not at first use.
+    pub fn new(
+        source: impl Into<String>,
+        bos_token: impl Into<String>,
+        eos_token: impl Into<String>,
+    ) -> Result<Self> {
+        Self::build(source.into(), bos_token.into(), eos_token.into(), false)
+    }
+
+    /// The built-in Mistral v1 template: `<s>[INST] user [/INST] answer</s>[INST] ...`, with a
+    /// system message merged into the first user turn.
+    pub fn mistral_v1(bos_token: impl Into<String>, eos_token: impl Into<String>) -> Self {
+        Self::build(
+            MISTRAL_V1_TEMPLATE.to_string(),
+            bos_token.into(),
+            eos_token.into(),
+            true,
+        )
+        .expect("the built-in template compiles (tested)")
+    }
+
+    /// The tokenizer's own template, or the built-in Mistral v1 one when it has none. BOS and
+    /// EOS texts are the vocabulary pieces of the tokenizer's BOS and first EOS id.
+    pub fn for_tokenizer(tokenizer: &Tokenizer) -> Result<Self> {
+        let piece = |id: Option<u32>| {
+            id.and_then(|id| tokenizer.id_to_piece(id))
+                .unwrap_or_default()
+        };
+        let bos = piece(tokenizer.bos_id());
+        let eos = piece(tokenizer.eos_ids().first().copied());
+        match tokenizer.chat_template() {
+            Some(source) => Self::new(source, bos, eos),
+            None => Ok(Self::mistral_v1(bos, eos)),
+        }
+    }
+
+    fn build(source: String, bos_token: String, eos_token: String, builtin: bool) -> Result<Self> {
+        let mut env = Environment::new();
+        // jinja2 as transformers configures it.
+        env.set_trim_blocks(true);
+        env.set_lstrip_blocks(true);
+        env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+        env.add_function("raise_exception", |msg: String| -> Result<(), minijinja::Error> {
+            Err(minijinja::Error::new(ErrorKind::InvalidOperation, msg))
+        });
+        env.add_template_owned(NAME, source.clone())
+            .map_err(template_err)?;
+        Ok(ChatTemplate {
+            env,
+            source,
+            bos_token,
+            eos_token,
+            builtin,
+        })
+    }
+
+    /// Renders the conversation. `add_generation_prompt` appends the opening of an assistant
+    /// turn (e.g. "<|im_start|>assistant\n") where the template supports it.
+    pub fn render(&self, messages: &[Message], add_generation_prompt: bool) -> Result<String> {
+        let template = self.env.get_template(NAME).map_err(template_err)?;
+        template
+            .render(Context {
+                messages,
+                add_generation_prompt,
+                bos_token: &self.bos_token,
+                eos_token: &self.eos_token,
+            })
+            .map_err(template_err)
+    }
+
+    /// Renders and encodes the conversation: the prompt ids for generation.
+    ///
+    /// Special-token text in the rendered prompt is parsed (it is what the template wrote, and
+    /// what transformers does). BOS is added only if the model wants one and the template did
+    /// not already write it, so a template starting with `{{ bos_token }}` gives exactly one.
+    /// Note that special-token text inside a message's content is part of the rendered text
+    /// and is parsed too, as in transformers.
+    pub fn encode(
+        &self,
+        tokenizer: &Tokenizer,
+        messages: &[Message],
+        add_generation_prompt: bool,
+    ) -> Result<Vec<u32>> {
+        let text = self.render(messages, add_generation_prompt)?;
+        let mut ids = tokenizer.encode_with_special(&text, false)?;
+        if let Some(bos) = tokenizer.bos_id() {
+            if tokenizer.add_bos() && ids.first() != Some(&bos) {
+                ids.insert(0, bos);
+            }
+        }
+        Ok(ids)
+    }
+
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Whether this is the built-in fallback rather than the model's own template.
+    pub fn is_builtin(&self) -> bool {
+        self.builtin
+    }
+}
+
+/// minijinja's message plus its cause chain (the text passed to `raise_exception` is the detail).
+fn template_err(e: minijinja::Error) -> TextError {
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    TextError::Template(msg)
+}

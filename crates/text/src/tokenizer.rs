@@ -1,0 +1,283 @@
+//! The model's tokenizer: text ↔ ids, from a tokenizer.json or from a GGUF vocabulary.
+//!
+//! Both sources end up as a tokenizers-crate tokenizer (so ids equal Hugging Face's), wrapped
+//! with what generation needs: BOS/EOS ids, whether BOS is added, the chat template.
+//!
+//! Special-token text (e.g. "<s>", "<|im_end|>") in *user* text is plain text: [`Tokenizer::encode`]
+//! turns "<s>" into the pieces "▁<", "s", ">" (as llama.cpp with `parse_special = false` and
+//! mistral-tokenizer-js do), so a user cannot end a turn or forge a BOS by typing it. Text the
+//! engine itself writes, such as a rendered chat template, goes through
+//! [`Tokenizer::encode_with_special`], where special-token text becomes the special token (as
+//! transformers' `apply_chat_template` does).
+
+use crate::error::{tok_err, Result, TextError};
+use crate::gguf_vocab::{GgufModel, GgufVocab};
+use crate::json_config;
+use crate::stream::StreamDecoder;
+use crate::{byte_level, spm};
+use mistral_formats::gguf::{GgufFile, Metadata};
+use std::path::Path;
+use tokenizers::Tokenizer as HfTokenizer;
+
+/// The tokenizer family, which decides how spaces and bytes are represented in pieces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenizerKind {
+    /// SentencePiece-style BPE: "▁" for spaces, `<0xNN>` byte-fallback pieces (Mistral, Llama 2).
+    SentencePiece,
+    /// GPT-2-style byte-level BPE: every byte is a character of the vocabulary (SmolLM2, Llama 3).
+    ByteLevelBpe,
+    /// A tokenizer.json of another kind (WordPiece, Unigram, ...): works, but is untested here.
+    Other,
+}
+
+impl TokenizerKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            TokenizerKind::SentencePiece => "sentencepiece",
+            TokenizerKind::ByteLevelBpe => "byte-level BPE",
+            TokenizerKind::Other => "other",
+        }
+    }
+}
+
+impl std::fmt::Display for TokenizerKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+pub struct Tokenizer {
+    /// Splits special-token text out of the input (rendered templates).
+    with_special: HfTokenizer,
+    /// The same tokenizer with special-token text treated as ordinary text (user text). Two
+    /// copies because the switch is a setting of the tokenizers crate's object, not a per-call
+    /// argument, and `encode` must stay `&self` (shared between threads).
+    plain: HfTokenizer,
+    kind: TokenizerKind,
+    vocab_size: usize,
+    bos: Option<u32>,
+    add_bos: bool,
+    eos: Vec<u32>,
+    /// Ids of special added tokens, sorted (control tokens, `<unk>`).
+    special_ids: Vec<u32>,
+    chat_template: Option<String>,
+}
+
+impl std::fmt::Debug for Tokenizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokenizer")
+            .field("kind", &self.kind)
+            .field("vocab_size", &self.vocab_size)
+            .field("bos", &self.bos)
+            .field("add_bos", &self.add_bos)
+            .field("eos", &self.eos)
+            .field("has_chat_template", &self.chat_template.is_some())
+            .finish()
+    }
+}
+
+impl Tokenizer {
+    /// Loads a tokenizer.json. A `tokenizer_config.json` in the same folder, if there is one,
+    /// supplies BOS/EOS and the chat template.
+    pub fn from_json_file(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let json = read(path)?;
+        let config_path = path.with_file_name("tokenizer_config.json");
+        let config = if config_path.exists() {
+            Some(read(&config_path)?)
+        } else {
+            None
+        };
+        Self::from_json_with_config(&json, config.as_deref())
+    }
+
+    /// A tokenizer.json's bytes. BOS comes from its post-processor template; EOS is the first
+    /// well-known end token in the vocabulary ("</s>", "<|im_end|>", ...).
+    pub fn from_json_bytes(tokenizer_json: &[u8]) -> Result<Self> {
+        Self::from_json_with_config(tokenizer_json, None)
+    }
+
+    /// A tokenizer.json plus the tokenizer_config.json that names BOS, EOS, `add_bos_token`
+    /// and the chat template.
+    pub fn from_json_with_config(
+        tokenizer_json: &[u8],
+        tokenizer_config: Option<&[u8]>,
+    ) -> Result<Self> {
+        let json: serde_json::Value = serde_json::from_slice(tokenizer_json)
+            .map_err(|e| TextError::TokenizerJson(e.to_string()))?;
+        let config: Option<serde_json::Value> = tokenizer_config
+            .map(serde_json::from_slice)
+            .transpose()
+            .map_err(|e| TextError::TokenizerConfig(e.to_string()))?;
+        let hf = HfTokenizer::from_bytes(tokenizer_json)
+            .map_err(|e| TextError::TokenizerJson(e.to_string()))?;
+        let info = json_config::inspect(&json, config.as_ref(), &hf)?;
+        Ok(Self::assemble(
+            hf,
+            info.kind,
+            info.bos,
+            info.add_bos,
+            info.eos,
+            info.chat_template,
+        ))
+    }
+
+    /// The vocabulary stored in a GGUF header (`tokenizer.ggml.*`).
+    pub fn from_gguf(gguf: &GgufFile) -> Result<Self> {
+        Self::from_gguf_metadata(&gguf.metadata)
+    }
+
+    /// As [`Tokenizer::from_gguf`], from the metadata alone (a browser may have only the header).
+    pub fn from_gguf_metadata(metadata: &Metadata) -> Result<Self> {
+        let vocab = GgufVocab::read(metadata)?;
+        let (hf, kind) = match vocab.model {
+            GgufModel::Llama => (spm::build(&vocab)?, TokenizerKind::SentencePiece),
+            GgufModel::Gpt2 => (byte_level::build(&vocab)?, TokenizerKind::ByteLevelBpe),
+        };
+        Ok(Self::assemble(
+            hf,
+            kind,
+            vocab.bos,
+            vocab.add_bos,
+            vocab.eos,
+            vocab.chat_template,
+        ))
+    }
+
+    fn assemble(
+        with_special: HfTokenizer,
+        kind: TokenizerKind,
+        bos: Option<u32>,
+        add_bos: bool,
+        eos: Vec<u32>,
+        chat_template: Option<String>,
+    ) -> Self {
+        let mut plain = with_special.clone();
+        plain.set_encode_special_tokens(true);
+        let mut special_ids: Vec<u32> = with_special
+            .get_added_tokens_decoder()
+            .iter()
+            .filter(|(_, t)| t.special)
+            .map(|(&id, _)| id)
+            .collect();
+        special_ids.sort_unstable();
+        Tokenizer {
+            vocab_size: with_special.get_vocab_size(true),
+            with_special,
+            plain,
+            kind,
+            bos,
+            add_bos,
+            eos,
+            special_ids,
+            chat_template,
+        }
+    }
+
+    /// Encodes user text. Special-token text in it ("<s>", "</s>", "<|im_end|>") is encoded as
+    /// the ordinary text it looks like. `add_bos` puts the BOS id first (usually
+    /// `tokenizer.add_bos()`); it is an error for a tokenizer without BOS.
+    pub fn encode(&self, text: &str, add_bos: bool) -> Result<Vec<u32>> {
+        self.encode_impl(&self.plain, text, add_bos)
+    }
+
+    /// Encodes trusted text (a rendered chat template), parsing special-token text into the
+    /// special tokens.
+    pub fn encode_with_special(&self, text: &str, add_bos: bool) -> Result<Vec<u32>> {
+        self.encode_impl(&self.with_special, text, add_bos)
+    }
+
+    fn encode_impl(&self, hf: &HfTokenizer, text: &str, add_bos: bool) -> Result<Vec<u32>> {
+        // add_special_tokens = false: BOS is added here, uniformly for both sources, instead of by
+        // a tokenizer.json post-processor that might also add other tokens.
+        let encoding = hf.encode(text, false).map_err(tok_err)?;
+        let mut ids = Vec::with_capacity(encoding.len() + 1);
+        if add_bos {
+            ids.push(self.bos.ok_or_else(|| {
+                TextError::Tokenizer("BOS requested, but this tokenizer has no BOS token".into())
+            })?);
+        }
+        ids.extend_from_slice(encoding.get_ids());
+        Ok(ids)
+    }
+
+    /// Text of `ids` as a user sees it: special tokens (BOS, EOS, control tokens) are left out.
+    pub fn decode(&self, ids: &[u32]) -> Result<String> {
+        self.decode_impl(ids, true)
+    }
+
+    /// Text of `ids` with special tokens written out ("<s>", "<|im_start|>"), for debugging.
+    pub fn decode_with_special(&self, ids: &[u32]) -> Result<String> {
+        self.decode_impl(ids, false)
+    }
+
+    fn decode_impl(&self, ids: &[u32], skip_special: bool) -> Result<String> {
+        // The tokenizers crate silently drops unknown ids; an id past the vocabulary means a
+        // bug upstream (wrong model/tokenizer pairing), so say so.
+        if let Some(&id) = ids.iter().find(|&&id| id as usize >= self.vocab_size) {
+            return Err(TextError::IdOutOfRange {
+                id,
+                vocab_size: self.vocab_size,
+            });
+        }
+        self.with_special.decode(ids, skip_special).map_err(tok_err)
+    }
+
+    /// A decoder for generated ids one at a time; see [`StreamDecoder`].
+    pub fn stream_decoder(&self) -> StreamDecoder<'_> {
+        StreamDecoder::new(self)
+    }
+
+    pub fn kind(&self) -> TokenizerKind {
+        self.kind
+    }
+
+    /// Number of ids, added tokens included (the embedding table has at least this many rows).
+    pub fn vocab_size(&self) -> usize {
+        self.vocab_size
+    }
+
+    pub fn bos_id(&self) -> Option<u32> {
+        self.bos
+    }
+
+    /// Whether the model expects BOS at the start of a prompt.
+    pub fn add_bos(&self) -> bool {
+        self.add_bos
+    }
+
+    /// Ids that end generation (EOS, and end-of-turn tokens where the file names them).
+    pub fn eos_ids(&self) -> &[u32] {
+        &self.eos
+    }
+
+    pub fn is_eos(&self, id: u32) -> bool {
+        self.eos.contains(&id)
+    }
+
+    /// Whether `id` is a special token (control token, `<unk>`), which [`Tokenizer::decode`] skips.
+    pub fn is_special(&self, id: u32) -> bool {
+        self.special_ids.binary_search(&id).is_ok()
+    }
+
+    /// The vocabulary piece of `id` as stored ("▁Hello", "ĠHello", "<0x0A>", "<s>").
+    pub fn id_to_piece(&self, id: u32) -> Option<String> {
+        self.with_special.id_to_token(id)
+    }
+
+    pub fn piece_to_id(&self, piece: &str) -> Option<u32> {
+        self.with_special.token_to_id(piece)
+    }
+
+    /// The model's own chat template (GGUF `tokenizer.chat_template`, or tokenizer_config.json).
+    pub fn chat_template(&self) -> Option<&str> {
+        self.chat_template.as_deref()
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| TextError::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
