@@ -70,7 +70,9 @@ const MODEL: &str = "tokenizer.ggml.model";
 
 impl GgufVocab {
     pub fn read(md: &Metadata) -> Result<Self> {
-        let model_name = md.get_str(MODEL)?.ok_or(TextError::NoGgufTokenizer(MODEL))?;
+        let model_name = md
+            .get_str(MODEL)?
+            .ok_or(TextError::NoGgufTokenizer(MODEL))?;
         let model = match model_name {
             "llama" => GgufModel::Llama,
             "gpt2" => GgufModel::Gpt2,
@@ -99,7 +101,9 @@ impl GgufVocab {
                     .enumerate()
                     .map(|(i, &v)| {
                         TokenType::from_gguf(v).ok_or_else(|| {
-                            bad(format!("token {i} has unknown token_type {v} (expected 0..=6)"))
+                            bad(format!(
+                                "token {i} has unknown token_type {v} (expected 0..=6)"
+                            ))
                         })
                     })
                     .collect::<Result<_>>()?
@@ -111,25 +115,21 @@ impl GgufVocab {
                 same_len("tokenizer.ggml.scores", s.len(), n)?;
                 s
             }
-            (GgufModel::Llama, None) => {
-                return Err(bad(
-                    "tokenizer.ggml.scores is missing; a SentencePiece (\"llama\") vocabulary needs \
+            (GgufModel::Llama, None) => return Err(bad(
+                "tokenizer.ggml.scores is missing; a SentencePiece (\"llama\") vocabulary needs \
                      scores to rank its merges"
-                        .into(),
-                ))
-            }
+                    .into(),
+            )),
             (GgufModel::Gpt2, None) => Vec::new(),
         };
 
         let merges = match (model, md.get_str_array("tokenizer.ggml.merges")?) {
             (_, Some(m)) => m.into_iter().map(str::to_string).collect(),
-            (GgufModel::Gpt2, None) => {
-                return Err(bad(
-                    "tokenizer.ggml.merges is missing; a byte-level BPE (\"gpt2\") vocabulary needs \
+            (GgufModel::Gpt2, None) => return Err(bad(
+                "tokenizer.ggml.merges is missing; a byte-level BPE (\"gpt2\") vocabulary needs \
                      its merge list"
-                        .into(),
-                ))
-            }
+                    .into(),
+            )),
             (GgufModel::Llama, None) => Vec::new(),
         };
 
@@ -137,7 +137,9 @@ impl GgufVocab {
             match md.get_u64(key)? {
                 None => Ok(None),
                 Some(v) if (v as usize) < n => Ok(Some(v as u32)),
-                Some(v) => Err(bad(format!("{key} = {v}, but the vocabulary has {n} tokens"))),
+                Some(v) => Err(bad(format!(
+                    "{key} = {v}, but the vocabulary has {n} tokens"
+                ))),
             }
         };
         let bos = id("tokenizer.ggml.bos_token_id")?;

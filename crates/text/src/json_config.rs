@@ -33,17 +33,21 @@ pub(crate) fn inspect(json: &Value, config: Option<&Value>, hf: &HfTokenizer) ->
     let kind = kind_of(json);
     // The post-processor's template: a leading special token is BOS, added on encode.
     let template_bos = find_template(&json["post_processor"])
-        .and_then(|t| t["single"].as_array()?.first()?.get("SpecialToken")?.get("id")?.as_str())
+        .and_then(|t| {
+            t["single"]
+                .as_array()?
+                .first()?
+                .get("SpecialToken")?
+                .get("id")?
+                .as_str()
+        })
         .and_then(|name| hf.token_to_id(name));
 
     let mut info = JsonInfo {
         kind,
         bos: template_bos,
         add_bos: template_bos.is_some(),
-        eos: KNOWN_EOS
-            .iter()
-            .filter_map(|t| hf.token_to_id(t))
-            .collect(),
+        eos: KNOWN_EOS.iter().filter_map(|t| hf.token_to_id(t)).collect(),
         chat_template: None,
     };
     let Some(config) = config else {

@@ -39,7 +39,14 @@ impl<'t> StreamDecoder<'t> {
     /// incomplete character, or a token with no visible text such as a skipped special token).
     pub fn step(&mut self, id: u32) -> Result<Option<String>> {
         self.ids.push(id);
-        let text = self.tokenizer.decode(&self.ids)?;
+        let text = match self.tokenizer.decode(&self.ids) {
+            Ok(text) => text,
+            Err(e) => {
+                // Leave the window as it was, so a caller may skip the bad id and go on.
+                self.ids.pop();
+                return Err(e);
+            }
+        };
         if text.len() <= self.context_text.len() || text.ends_with(char::REPLACEMENT_CHARACTER) {
             return Ok(None);
         }

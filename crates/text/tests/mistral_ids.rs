@@ -13,10 +13,18 @@ fn check_corpus(tok: &Tokenizer, source: &str) {
     for (i, e) in corpus.iter().enumerate() {
         let ids = tok.encode(&e.text, true).unwrap();
         if ids != e.ids {
-            bad.push(format!("#{i} {:?}\n  got  {ids:?}\n  want {:?}", e.text, e.ids));
+            bad.push(format!(
+                "#{i} {:?}\n  got  {ids:?}\n  want {:?}",
+                e.text, e.ids
+            ));
         }
     }
-    assert!(bad.is_empty(), "{source}: {} of 132 differ:\n{}", bad.len(), bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{source}: {} of 132 differ:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
 }
 
 #[test]
@@ -65,8 +73,14 @@ fn properties_of_both_sources_agree() {
 fn bos_is_optional_and_reference_inst_ids_hold() {
     let tok = mistral_gguf();
     // REFERENCE.md: "[INST]" is plain text in tokenizer v1, ids 733 16289 28793.
-    assert_eq!(tok.encode("[INST]", false).unwrap(), vec![733, 16289, 28793]);
-    assert_eq!(tok.encode("[INST]", true).unwrap(), vec![1, 733, 16289, 28793]);
+    assert_eq!(
+        tok.encode("[INST]", false).unwrap(),
+        vec![733, 16289, 28793]
+    );
+    assert_eq!(
+        tok.encode("[INST]", true).unwrap(),
+        vec![1, 733, 16289, 28793]
+    );
     assert_eq!(tok.encode("", true).unwrap(), vec![1]);
     assert_eq!(tok.encode("", false).unwrap(), Vec::<u32>::new());
 }

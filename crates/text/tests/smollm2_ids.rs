@@ -15,7 +15,10 @@ fn gguf_vocabulary_matches_transformers() {
         // SmolLM2 adds no BOS (tokenizer.ggml.add_bos_token = false).
         let ids = tok.encode(&e.text, tok.add_bos()).unwrap();
         if ids != e.ids {
-            bad.push(format!("#{i} {:?}\n  got  {ids:?}\n  want {:?}", e.text, e.ids));
+            bad.push(format!(
+                "#{i} {:?}\n  got  {ids:?}\n  want {:?}",
+                e.text, e.ids
+            ));
         }
     }
     assert!(bad.is_empty(), "{} differ:\n{}", bad.len(), bad.join("\n"));

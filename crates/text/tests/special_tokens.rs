@@ -29,7 +29,12 @@ fn special_token_text_in_user_text_is_plain_and_in_templates_is_parsed() {
             other => panic!("unknown tokenizer {other}"),
         };
         for tok in toks {
-            assert_eq!(tok.encode(&c.text, false).unwrap(), c.plain, "plain {:?}", c.text);
+            assert_eq!(
+                tok.encode(&c.text, false).unwrap(),
+                c.plain,
+                "plain {:?}",
+                c.text
+            );
             assert_eq!(
                 tok.encode_with_special(&c.text, false).unwrap(),
                 c.parsed,
@@ -50,7 +55,11 @@ fn held_back_literal_special_entry() {
         // mistral-tokenizer-js / llama.cpp (special = false): BOS, then "▁<" "s" ">" "▁literal" ...
         assert_eq!(&plain[..5], &[1, 523, 28713, 28767, 20819]);
         assert!(!plain[1..].contains(&1) && !plain.contains(&2));
-        assert_eq!(tok.decode(&plain).unwrap(), text, "plain text survives a round trip");
+        assert_eq!(
+            tok.decode(&plain).unwrap(),
+            text,
+            "plain text survives a round trip"
+        );
 
         let parsed = tok.encode_with_special(text, true).unwrap();
         // HF default: [1, 1, 28705, 20819, 2841, 28705, 2, 28705, ...]
