@@ -8,7 +8,7 @@
 //! minijinja-contrib's pycompat. A GGUF without a template gets the built-in Mistral v1
 //! `[INST]` template (`templates/mistral_v1.jinja`).
 //!
-//! The rendered text is encoded with special-token parsing on (so "<s>" or "<|im_start|>" that
+//! The rendered text is encoded with special-token parsing on (so `<s>` or `<|im_start|>` that
 //! the template writes become the special tokens) and without adding a second BOS.
 
 use crate::error::{Result, TextError};
@@ -135,7 +135,7 @@ impl ChatTemplate {
     }
 
     /// Renders the conversation. `add_generation_prompt` appends the opening of an assistant
-    /// turn (e.g. "<|im_start|>assistant\n") where the template supports it.
+    /// turn (e.g. `<|im_start|>assistant\n`) where the template supports it.
     pub fn render(&self, messages: &[Message], add_generation_prompt: bool) -> Result<String> {
         let template = self.env.get_template(NAME).map_err(template_err)?;
         template

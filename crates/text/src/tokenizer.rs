@@ -3,8 +3,8 @@
 //! Both sources end up as a tokenizers-crate tokenizer (so ids equal Hugging Face's), wrapped
 //! with what generation needs: BOS/EOS ids, whether BOS is added, the chat template.
 //!
-//! Special-token text (e.g. "<s>", "<|im_end|>") in *user* text is plain text: [`Tokenizer::encode`]
-//! turns "<s>" into the pieces "▁<", "s", ">" (as llama.cpp with `parse_special = false` and
+//! Special-token text (e.g. `<s>`, `<|im_end|>`) in *user* text is plain text: [`Tokenizer::encode`]
+//! turns `<s>` into the pieces `▁<`, "s", `>` (as llama.cpp with `parse_special = false` and
 //! mistral-tokenizer-js do), so a user cannot end a turn or forge a BOS by typing it. Text the
 //! engine itself writes, such as a rendered chat template, goes through
 //! [`Tokenizer::encode_with_special`], where special-token text becomes the special token (as
@@ -91,8 +91,8 @@ impl Tokenizer {
         Self::from_json_with_config(&json, config.as_deref())
     }
 
-    /// A tokenizer.json's bytes. BOS comes from its post-processor template; EOS is the first
-    /// well-known end token in the vocabulary ("</s>", "<|im_end|>", ...).
+    /// A tokenizer.json's bytes. BOS comes from its post-processor template; EOS ids are the
+    /// well-known end tokens present in the vocabulary (`</s>`, `<|im_end|>`, `<|eot_id|>`, ...).
     pub fn from_json_bytes(tokenizer_json: &[u8]) -> Result<Self> {
         Self::from_json_with_config(tokenizer_json, None)
     }
@@ -174,7 +174,7 @@ impl Tokenizer {
         }
     }
 
-    /// Encodes user text. Special-token text in it ("<s>", "</s>", "<|im_end|>") is encoded as
+    /// Encodes user text. Special-token text in it (`<s>`, `</s>`, `<|im_end|>`) is encoded as
     /// the ordinary text it looks like. `add_bos` puts the BOS id first (usually
     /// `tokenizer.add_bos()`); it is an error for a tokenizer without BOS.
     pub fn encode(&self, text: &str, add_bos: bool) -> Result<Vec<u32>> {
@@ -206,7 +206,7 @@ impl Tokenizer {
         self.decode_impl(ids, true)
     }
 
-    /// Text of `ids` with special tokens written out ("<s>", "<|im_start|>"), for debugging.
+    /// Text of `ids` with special tokens written out (`<s>`, `<|im_start|>`), for debugging.
     pub fn decode_with_special(&self, ids: &[u32]) -> Result<String> {
         self.decode_impl(ids, false)
     }
@@ -260,7 +260,7 @@ impl Tokenizer {
         self.special_ids.binary_search(&id).is_ok()
     }
 
-    /// The vocabulary piece of `id` as stored ("▁Hello", "ĠHello", "<0x0A>", "<s>").
+    /// The vocabulary piece of `id` as stored ("▁Hello", "ĠHello", `<0x0A>`, `<s>`).
     pub fn id_to_piece(&self, id: u32) -> Option<String> {
         self.with_special.id_to_token(id)
     }
