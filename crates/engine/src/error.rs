@@ -1,0 +1,59 @@
+//! One error type for everything the GPU engine can report. Messages name the problem and the
+//! way out; nothing here is produced by a panic.
+
+use mistral_formats::{FormatError, TensorType};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(
+        "no GPU adapter found{backends}. Install a Vulkan driver (on Debian/Ubuntu: \
+         `apt-get install mesa-vulkan-drivers libvulkan1` gives the lavapipe CPU adapter) or \
+         update your graphics drivers; WGPU_BACKEND=gl tries OpenGL instead"
+    )]
+    NoAdapter { backends: String },
+    #[error("no GPU adapter matches {wanted:?}; available: {available}")]
+    AdapterNotFound { wanted: String, available: String },
+    #[error("adapter {adapter:?} cannot run compute shaders (downlevel backend without compute support); choose another with --adapter or MISTRAL_WGPU_ADAPTER")]
+    NoCompute { adapter: String },
+    #[error("could not open a device on adapter {adapter:?}: {reason}")]
+    RequestDevice { adapter: String, reason: String },
+    #[error("the GPU device was lost ({0}); restart, and if it recurs update the driver or pick another adapter")]
+    DeviceLost(String),
+    #[error("out of GPU memory while {what}; the adapter cannot hold this model: try a smaller quantization or another adapter")]
+    OutOfMemory { what: String },
+    #[error("GPU validation error while {what}: {message}")]
+    Validation { what: String, message: String },
+    #[error("GPU internal error while {what}: {message}")]
+    Internal { what: String, message: String },
+    #[error("tensor {tensor:?} of type {ty:?} cannot be uploaded: {reason}")]
+    BadTensor {
+        tensor: String,
+        ty: TensorType,
+        reason: String,
+    },
+    #[error("reading back a GPU buffer failed: {0}")]
+    Readback(String),
+    #[error("{0}")]
+    Shape(String),
+    #[error(transparent)]
+    Format(#[from] FormatError),
+}
+
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+
+impl EngineError {
+    /// Maps a wgpu error caught by an error scope to an error naming what we were doing.
+    pub fn from_wgpu(err: wgpu::Error, what: &str) -> Self {
+        match err {
+            wgpu::Error::OutOfMemory { .. } => EngineError::OutOfMemory { what: what.into() },
+            wgpu::Error::Validation { description, .. } => EngineError::Validation {
+                what: what.into(),
+                message: description,
+            },
+            wgpu::Error::Internal { description, .. } => EngineError::Internal {
+                what: what.into(),
+                message: description,
+            },
+        }
+    }
+}

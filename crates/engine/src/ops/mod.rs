@@ -1,0 +1,155 @@
+//! One Rust type per GPU op: it owns the compute pipeline and bind group layout, builds bind
+//! groups once (at load time, never per token) and records dispatches into a compute pass.
+
+mod add;
+mod argmax;
+mod embedding;
+mod matvec;
+mod rms_norm;
+mod rope;
+mod silu_mul;
+
+pub use add::{Add, AddBinding};
+pub use argmax::{Argmax, ArgmaxBinding};
+pub use embedding::{Embedding, EmbeddingBinding};
+pub use matvec::{Matvec, MatvecBinding};
+pub use rms_norm::{RmsNorm, RmsNormBinding};
+pub use rope::{Rope, RopeBinding};
+pub use silu_mul::{SiluMul, SiluMulBinding};
+
+use crate::context::GpuContext;
+use crate::error::{EngineError, Result};
+use crate::shaders::ShaderModuleSource;
+
+/// What a binding slot of a kernel holds.
+#[derive(Clone, Copy)]
+pub(crate) enum Slot {
+    Uniform,
+    Read,
+    ReadWrite,
+}
+
+/// A compiled kernel: pipeline and the layout its bind groups follow.
+pub(crate) struct Kernel {
+    pub pipeline: wgpu::ComputePipeline,
+    pub layout: wgpu::BindGroupLayout,
+    pub name: String,
+}
+
+impl Kernel {
+    pub async fn new(ctx: &GpuContext, src: &ShaderModuleSource, slots: &[Slot]) -> Result<Self> {
+        let what = format!("compiling shader {}", src.name);
+        ctx.scoped(&what, || {
+            let entries: Vec<wgpu::BindGroupLayoutEntry> = slots
+                .iter()
+                .enumerate()
+                .map(|(i, slot)| wgpu::BindGroupLayoutEntry {
+                    binding: i as u32,
+                    visibility: wgpu::ShaderStages::COMPUTE,
+                    ty: match slot {
+                        Slot::Uniform => wgpu::BindingType::Buffer {
+                            ty: wgpu::BufferBindingType::Uniform,
+                            has_dynamic_offset: false,
+                            min_binding_size: None,
+                        },
+                        Slot::Read | Slot::ReadWrite => wgpu::BindingType::Buffer {
+                            ty: wgpu::BufferBindingType::Storage {
+                                read_only: matches!(slot, Slot::Read),
+                            },
+                            has_dynamic_offset: false,
+                            min_binding_size: None,
+                        },
+                    },
+                    count: None,
+                })
+                .collect();
+            let layout = ctx
+                .device
+                .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                    label: Some(&src.name),
+                    entries: &entries,
+                });
+            let pipeline_layout =
+                ctx.device
+                    .create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                        label: Some(&src.name),
+                        bind_group_layouts: &[Some(&layout)],
+                        immediate_size: 0,
+                    });
+            let module = ctx
+                .device
+                .create_shader_module(wgpu::ShaderModuleDescriptor {
+                    label: Some(&src.name),
+                    source: wgpu::ShaderSource::Wgsl(src.source.as_str().into()),
+                });
+            let pipeline = ctx
+                .device
+                .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                    label: Some(&src.name),
+                    layout: Some(&pipeline_layout),
+                    module: &module,
+                    entry_point: Some(src.entry_point),
+                    compilation_options: Default::default(),
+                    cache: None,
+                });
+            Kernel {
+                pipeline,
+                layout,
+                name: src.name.clone(),
+            }
+        })
+        .await
+    }
+
+    /// A bind group with `buffers` in slot order (whole buffers).
+    pub fn bind(&self, ctx: &GpuContext, buffers: &[&wgpu::Buffer]) -> wgpu::BindGroup {
+        let entries: Vec<wgpu::BindGroupEntry> = buffers
+            .iter()
+            .enumerate()
+            .map(|(i, b)| wgpu::BindGroupEntry {
+                binding: i as u32,
+                resource: b.as_entire_binding(),
+            })
+            .collect();
+        ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(&self.name),
+            layout: &self.layout,
+            entries: &entries,
+        })
+    }
+
+    pub fn dispatch(
+        &self,
+        pass: &mut wgpu::ComputePass<'_>,
+        group: &wgpu::BindGroup,
+        grid: [u32; 3],
+    ) {
+        pass.set_pipeline(&self.pipeline);
+        pass.set_bind_group(0, group, &[]);
+        pass.dispatch_workgroups(grid[0], grid[1], grid[2]);
+    }
+}
+
+/// A 2-D grid of at least `workgroups` workgroups with no dimension above the device limit
+/// (65535 in WebGPU); kernels fold (x, y) back into one index and skip the excess.
+pub(crate) fn grid_for(ctx: &GpuContext, workgroups: u32) -> [u32; 3] {
+    let max = ctx.limits.max_compute_workgroups_per_dimension.max(1);
+    let x = workgroups.clamp(1, max);
+    [x, workgroups.div_ceil(x).max(1), 1]
+}
+
+/// Errors unless `buffer` holds at least `len` 4-byte elements.
+pub(crate) fn check_len(buffer: &wgpu::Buffer, len: usize, what: &str) -> Result<()> {
+    if buffer.size() < len as u64 * 4 {
+        return Err(EngineError::Shape(format!(
+            "{what}: buffer of {} bytes is too small for {len} values",
+            buffer.size()
+        )));
+    }
+    Ok(())
+}
+
+/// Converts a size to the u32 a kernel parameter holds.
+pub(crate) fn to_u32(n: usize, what: &str) -> Result<u32> {
+    u32::try_from(n).map_err(|_| EngineError::Shape(format!("{what} = {n} does not fit in u32")))
+}

@@ -1,0 +1,87 @@
+//! Rotary position embedding in place on adjacent pairs (`shaders/rope.wgsl`). The position
+//! comes from a u32 buffer written per step; the inverse frequencies are computed here, in f32,
+//! exactly as the CPU reference computes them, and uploaded once per binding.
+
+use crate::buffers;
+use crate::context::GpuContext;
+use crate::error::{EngineError, Result};
+use crate::ops::{check_len, to_u32, Kernel, Slot};
+use crate::shaders;
+
+const WORKGROUP: u32 = 64;
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct RopeParams {
+    head_dim: u32,
+    n_heads: u32,
+    n_tokens: u32,
+    _pad: u32,
+}
+
+pub struct Rope {
+    kernel: Kernel,
+}
+
+pub struct RopeBinding {
+    group: wgpu::BindGroup,
+    grid: [u32; 3],
+    /// Kept so that several bindings with the same theta/head_dim could share it later.
+    pub inv_freq: wgpu::Buffer,
+}
+
+/// `1 / theta^(2i / head_dim)` for each pair, as `mistral_reference::linalg::rope` computes it.
+pub fn inv_freq(head_dim: usize, theta: f32) -> Vec<f32> {
+    (0..head_dim / 2)
+        .map(|i| 1.0 / theta.powf((2 * i) as f32 / head_dim as f32))
+        .collect()
+}
+
+impl Rope {
+    pub async fn new(ctx: &GpuContext) -> Result<Self> {
+        let slots = [Slot::Uniform, Slot::Read, Slot::Read, Slot::ReadWrite];
+        Ok(Rope {
+            kernel: Kernel::new(ctx, &shaders::rope(), &slots).await?,
+        })
+    }
+
+    /// Binds RoPE over `x` = `n_tokens` tokens of `n_heads` heads of `head_dim`; token t is at
+    /// position `pos[0] + t`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn bind(
+        &self,
+        ctx: &GpuContext,
+        x: &wgpu::Buffer,
+        pos: &wgpu::Buffer,
+        head_dim: usize,
+        n_heads: usize,
+        n_tokens: usize,
+        theta: f32,
+    ) -> Result<RopeBinding> {
+        if head_dim % 2 != 0 {
+            return Err(EngineError::Shape(format!(
+                "RoPE needs an even head_dim, got {head_dim}"
+            )));
+        }
+        check_len(x, head_dim * n_heads * n_tokens, "rope input")?;
+        check_len(pos, 1, "rope position")?;
+        let params = RopeParams {
+            head_dim: to_u32(head_dim, "head_dim")?,
+            n_heads: to_u32(n_heads, "n_heads")?,
+            n_tokens: to_u32(n_tokens, "n_tokens")?,
+            _pad: 0,
+        };
+        let inv_freq = buffers::storage_from(ctx, "rope inv_freq", &inv_freq(head_dim, theta));
+        let uniform = buffers::uniform(ctx, "rope params", &params);
+        let pairs = params.n_heads * params.head_dim / 2;
+        Ok(RopeBinding {
+            group: self.kernel.bind(ctx, &[&uniform, pos, &inv_freq, x]),
+            grid: [pairs.div_ceil(WORKGROUP).max(1), params.n_tokens.max(1), 1],
+            inv_freq,
+        })
+    }
+
+    pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, b: &RopeBinding) {
+        self.kernel.dispatch(pass, &b.group, b.grid);
+    }
+}

@@ -1,0 +1,59 @@
+//! `out = silu(gate) * up` (`shaders/silu_mul.wgsl`), the SwiGLU feed-forward gate.
+
+use crate::buffers;
+use crate::context::GpuContext;
+use crate::error::Result;
+use crate::ops::{check_len, grid_for, to_u32, Kernel, Slot};
+use crate::shaders;
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct ElementwiseParams {
+    n: u32,
+    _pad: [u32; 3],
+}
+
+pub struct SiluMul {
+    kernel: Kernel,
+}
+
+pub struct SiluMulBinding {
+    group: wgpu::BindGroup,
+    grid: [u32; 3],
+}
+
+impl SiluMul {
+    pub async fn new(ctx: &GpuContext) -> Result<Self> {
+        let slots = [Slot::Uniform, Slot::Read, Slot::Read, Slot::ReadWrite];
+        Ok(SiluMul {
+            kernel: Kernel::new(ctx, &shaders::silu_mul(), &slots).await?,
+        })
+    }
+
+    pub fn bind(
+        &self,
+        ctx: &GpuContext,
+        gate: &wgpu::Buffer,
+        up: &wgpu::Buffer,
+        out: &wgpu::Buffer,
+        n: usize,
+    ) -> Result<SiluMulBinding> {
+        check_len(gate, n, "silu_mul gate")?;
+        check_len(up, n, "silu_mul up")?;
+        check_len(out, n, "silu_mul output")?;
+        let n = to_u32(n, "n")?;
+        let uniform = buffers::uniform(
+            ctx,
+            "silu_mul params",
+            &ElementwiseParams { n, _pad: [0; 3] },
+        );
+        Ok(SiluMulBinding {
+            group: self.kernel.bind(ctx, &[&uniform, gate, up, out]),
+            grid: grid_for(ctx, n.div_ceil(256)),
+        })
+    }
+
+    pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, b: &SiluMulBinding) {
+        self.kernel.dispatch(pass, &b.group, b.grid);
+    }
+}

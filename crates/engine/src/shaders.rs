@@ -1,0 +1,180 @@
+//! The WGSL sources, compiled into the binary with `include_str!` (the browser build has no file
+//! system). Each op family has one file under `shaders/`; the quantized ops are assembled from a
+//! driver (`matvec.wgsl`, `embedding.wgsl`), the shared helpers (`common.wgsl`), the weight
+//! decoder of one type (`quant_<type>.wgsl`) and, for matvec, its block dot (`matvec_<type>.wgsl`).
+
+use crate::layout::WeightFormat;
+
+macro_rules! shader_files {
+    ($($ident:ident = $file:literal;)*) => {
+        $(const $ident: &str = include_str!(concat!("../../../shaders/", $file));)*
+        /// Every file under `shaders/` with its contents (the validation test checks that each
+        /// one is part of some module and that no file on disk is missing here).
+        pub const FILES: &[(&str, &str)] = &[$(($file, $ident)),*];
+    };
+}
+
+shader_files! {
+    COMMON = "common.wgsl";
+    F16_UNPACK = "f16_unpack.wgsl";
+    F16_BITS = "f16_bits.wgsl";
+    MATVEC = "matvec.wgsl";
+    EMBEDDING = "embedding.wgsl";
+    QUANT_F32 = "quant_f32.wgsl";
+    QUANT_F16 = "quant_f16.wgsl";
+    QUANT_Q4_0 = "quant_q4_0.wgsl";
+    QUANT_Q4_1 = "quant_q4_1.wgsl";
+    QUANT_Q8_0 = "quant_q8_0.wgsl";
+    QUANT_Q4K = "quant_q4k.wgsl";
+    QUANT_Q6K = "quant_q6k.wgsl";
+    MATVEC_F32 = "matvec_f32.wgsl";
+    MATVEC_F16 = "matvec_f16.wgsl";
+    MATVEC_Q4_0 = "matvec_q4_0.wgsl";
+    MATVEC_Q4_1 = "matvec_q4_1.wgsl";
+    MATVEC_Q8_0 = "matvec_q8_0.wgsl";
+    MATVEC_Q4K = "matvec_q4k.wgsl";
+    MATVEC_Q6K = "matvec_q6k.wgsl";
+    RMS_NORM = "rms_norm.wgsl";
+    ROPE = "rope.wgsl";
+    SILU_MUL = "silu_mul.wgsl";
+    ADD = "add.wgsl";
+    ARGMAX = "argmax.wgsl";
+}
+
+/// A complete WGSL module: a name for labels and error messages, the files it is made of, and
+/// the concatenated source.
+#[derive(Clone, Debug)]
+pub struct ShaderModuleSource {
+    pub name: String,
+    pub files: Vec<&'static str>,
+    pub source: String,
+    pub entry_point: &'static str,
+    /// Uses `unpack2x16float`, which needs naga's `SHADER_FLOAT16_IN_FLOAT32` capability (part of
+    /// WebGPU, but not of every native adapter).
+    pub needs_f16_in_f32: bool,
+}
+
+/// How kernels decode f16 values stored in u32 words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum F16Decode {
+    /// `unpack2x16float` (`f16_unpack.wgsl`).
+    Builtin,
+    /// Integer bit manipulation (`f16_bits.wgsl`), for adapters without the builtin.
+    Bits,
+}
+
+impl F16Decode {
+    pub const ALL: [F16Decode; 2] = [F16Decode::Builtin, F16Decode::Bits];
+
+    fn file(self) -> &'static str {
+        match self {
+            F16Decode::Builtin => "f16_unpack.wgsl",
+            F16Decode::Bits => "f16_bits.wgsl",
+        }
+    }
+}
+
+fn assemble(name: String, entry_point: &'static str, files: &[&'static str]) -> ShaderModuleSource {
+    let source = files
+        .iter()
+        .map(|f| {
+            FILES
+                .iter()
+                .find(|(name, _)| name == f)
+                .map(|(_, src)| *src)
+                .unwrap_or_else(|| unreachable!("shader file {f} is listed in FILES"))
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    ShaderModuleSource {
+        name,
+        needs_f16_in_f32: files.contains(&F16Decode::Builtin.file()),
+        files: files.to_vec(),
+        source,
+        entry_point,
+    }
+}
+
+fn quant_file(format: WeightFormat) -> &'static str {
+    match format {
+        WeightFormat::F32 => "quant_f32.wgsl",
+        WeightFormat::F16 => "quant_f16.wgsl",
+        WeightFormat::Q4_0 => "quant_q4_0.wgsl",
+        WeightFormat::Q4_1 => "quant_q4_1.wgsl",
+        WeightFormat::Q8_0 => "quant_q8_0.wgsl",
+        WeightFormat::Q4K => "quant_q4k.wgsl",
+        WeightFormat::Q6K => "quant_q6k.wgsl",
+    }
+}
+
+fn block_dot_file(format: WeightFormat) -> &'static str {
+    match format {
+        WeightFormat::F32 => "matvec_f32.wgsl",
+        WeightFormat::F16 => "matvec_f16.wgsl",
+        WeightFormat::Q4_0 => "matvec_q4_0.wgsl",
+        WeightFormat::Q4_1 => "matvec_q4_1.wgsl",
+        WeightFormat::Q8_0 => "matvec_q8_0.wgsl",
+        WeightFormat::Q4K => "matvec_q4k.wgsl",
+        WeightFormat::Q6K => "matvec_q6k.wgsl",
+    }
+}
+
+pub fn matvec(format: WeightFormat, f16: F16Decode) -> ShaderModuleSource {
+    assemble(
+        format!("matvec_{}_{f16:?}", format.name()),
+        "matvec",
+        &[
+            f16.file(),
+            "common.wgsl",
+            "matvec.wgsl",
+            quant_file(format),
+            block_dot_file(format),
+        ],
+    )
+}
+
+pub fn embedding(format: WeightFormat, f16: F16Decode) -> ShaderModuleSource {
+    assemble(
+        format!("embedding_{}_{f16:?}", format.name()),
+        "embedding",
+        &[
+            f16.file(),
+            "common.wgsl",
+            "embedding.wgsl",
+            quant_file(format),
+        ],
+    )
+}
+
+pub fn rms_norm() -> ShaderModuleSource {
+    assemble("rms_norm".into(), "rms_norm", &["rms_norm.wgsl"])
+}
+
+pub fn rope() -> ShaderModuleSource {
+    assemble("rope".into(), "rope", &["rope.wgsl"])
+}
+
+pub fn silu_mul() -> ShaderModuleSource {
+    assemble("silu_mul".into(), "silu_mul", &["silu_mul.wgsl"])
+}
+
+pub fn add() -> ShaderModuleSource {
+    assemble("add".into(), "add", &["add.wgsl"])
+}
+
+pub fn argmax() -> ShaderModuleSource {
+    assemble("argmax".into(), "argmax", &["argmax.wgsl"])
+}
+
+/// Every module the engine can build, for validation.
+pub fn all_modules() -> Vec<ShaderModuleSource> {
+    let mut out = Vec::new();
+    for f in WeightFormat::ALL {
+        for d in F16Decode::ALL {
+            out.push(matvec(f, d));
+            out.push(embedding(f, d));
+        }
+    }
+    out.extend([rms_norm(), rope(), silu_mul(), add(), argmax()]);
+    out
+}

@@ -1,0 +1,21 @@
+// Residual connection in place: acc += addend.
+
+struct AddParams {
+    n: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: AddParams;
+@group(0) @binding(1) var<storage, read> addend: array<f32>;
+@group(0) @binding(2) var<storage, read_write> acc: array<f32>;
+
+@compute @workgroup_size(256)
+fn add(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let i = gid.x + gid.y * groups.x * 256u;
+    if i >= params.n {
+        return;
+    }
+    acc[i] += addend[i];
+}

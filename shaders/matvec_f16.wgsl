@@ -1,0 +1,11 @@
+// Dot product of one 32-element F16 block (4 x vec4<u32> = 32 halves) with x[xv*4 ..].
+fn block_dot(gb: u32, xv: u32) -> f32 {
+    var s = 0.0;
+    for (var k = 0u; k < 4u; k++) {
+        let w = w_f16[gb * 4u + k];
+        let a = vec4<f32>(f16_pair(w.x), f16_pair(w.y));
+        let b = vec4<f32>(f16_pair(w.z), f16_pair(w.w));
+        s += dot(a, x[xv + 2u * k]) + dot(b, x[xv + 2u * k + 1u]);
+    }
+    return s;
+}

@@ -1,0 +1,11 @@
+// Dot product of one Q4_0 block with x[xv*4 .. xv*4+32]: y = d * sum((q - 8) * x).
+// Word c holds bytes 4c..4c+3: low nibbles are weights 4c.., high nibbles weights 16+4c...
+fn block_dot(gb: u32, xv: u32) -> f32 {
+    let w = q4_qs[gb];
+    let eight = vec4<f32>(8.0);
+    var s = dot(lo_nibbles(w.x) - eight, x[xv]) + dot(hi_nibbles(w.x) - eight, x[xv + 4u]);
+    s += dot(lo_nibbles(w.y) - eight, x[xv + 1u]) + dot(hi_nibbles(w.y) - eight, x[xv + 5u]);
+    s += dot(lo_nibbles(w.z) - eight, x[xv + 2u]) + dot(hi_nibbles(w.z) - eight, x[xv + 6u]);
+    s += dot(lo_nibbles(w.w) - eight, x[xv + 3u]) + dot(hi_nibbles(w.w) - eight, x[xv + 7u]);
+    return s * q4_scale(gb);
+}

@@ -1,0 +1,15 @@
+// Dot product of one Q4_1 block with x[xv*4 .. xv*4+32]: d * sum(q * x) + m * sum(x).
+fn block_dot(gb: u32, xv: u32) -> f32 {
+    let w = q41_qs[gb];
+    let one = vec4<f32>(1.0);
+    var qx = 0.0;
+    var sx = 0.0;
+    for (var c = 0u; c < 4u; c++) {
+        let lo = x[xv + c];
+        let hi = x[xv + 4u + c];
+        qx += dot(lo_nibbles(w[c]), lo) + dot(hi_nibbles(w[c]), hi);
+        sx += dot(lo + hi, one);
+    }
+    let dm = f16_pair(q41_dm[gb]);
+    return qx * dm.x + sx * dm.y;
+}

@@ -1,0 +1,9 @@
+// F16 weights kept as f16 (two per u32 word, decoded by f16_pair() so that no
+// `shader-f16` feature is needed). Rows padded with zeros to whole 32-element blocks.
+@group(0) @binding(3) var<storage, read> w_f16: array<vec4<u32>>;
+
+const BLOCK: u32 = 32u;
+
+fn weight(gb: u32, i: u32) -> f32 {
+    return half_of(w_f16[gb * 4u + (i >> 3u)][(i >> 1u) & 3u], i);
+}

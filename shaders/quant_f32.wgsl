@@ -1,0 +1,10 @@
+// F32 weights: rows padded with zeros to a whole number of BLOCK-element blocks, so that the
+// matvec driver can treat every type alike (padding only happens when cols % 32 != 0).
+@group(0) @binding(3) var<storage, read> w_f32: array<vec4<f32>>;
+
+const BLOCK: u32 = 32u;
+
+// Weight `i` of block `gb` (blocks counted from the start of this tensor part).
+fn weight(gb: u32, i: u32) -> f32 {
+    return w_f32[gb * 8u + (i >> 2u)][i & 3u];
+}

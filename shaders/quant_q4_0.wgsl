@@ -1,0 +1,18 @@
+// Q4_0, repacked at load time into aligned arrays (the 18-byte GGUF block is not 4-byte
+// aligned): q4_qs[gb] holds the 16 nibble bytes of block gb; q4_d the f16 scales two per word.
+// Byte j holds weight j in its low nibble and weight j+16 in its high nibble.
+@group(0) @binding(3) var<storage, read> q4_qs: array<vec4<u32>>;
+@group(0) @binding(4) var<storage, read> q4_d: array<u32>;
+
+const BLOCK: u32 = 32u;
+
+fn q4_scale(gb: u32) -> f32 {
+    return half_of(q4_d[gb >> 1u], gb);
+}
+
+fn weight(gb: u32, i: u32) -> f32 {
+    let j = i & 15u;
+    let b = byte_of(q4_qs[gb][j >> 2u], j);
+    let q = select(b & 0xfu, b >> 4u, i >= 16u);
+    return (f32(q) - 8.0) * q4_scale(gb);
+}
