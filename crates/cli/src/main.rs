@@ -4,6 +4,7 @@ mod cli;
 mod commands;
 mod model_args;
 mod progress;
+mod text_loading;
 
 use clap::Parser;
 

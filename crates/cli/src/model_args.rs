@@ -11,6 +11,9 @@ pub struct ModelArgs {
     /// safetensors.
     #[arg(long)]
     pub model: PathBuf,
+    /// Tokenizer to use instead of the model's own (a tokenizer.json or a GGUF).
+    #[arg(long)]
+    pub tokenizer: Option<PathBuf>,
     /// Override the sliding window: a number of tokens, or "none" for full causal attention.
     #[arg(long, value_parser = parse_window)]
     pub window: Option<WindowArg>,

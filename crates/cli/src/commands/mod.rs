@@ -3,6 +3,8 @@
 mod info;
 mod logits;
 mod quantize;
+mod run;
+mod tokenize;
 
 use crate::cli::{Cli, Command};
 use anyhow::Result;
@@ -18,8 +20,33 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             device: _,
         } => logits::run(&model, &tokens, &out, chunk),
         Command::Quantize { input, output, ty } => quantize::run(&input, &output, &ty),
-        Command::Tokenize { .. } | Command::Run { .. } => {
-            anyhow::bail!("this command arrives with the text crate")
+        Command::Tokenize { model, text, input } => {
+            tokenize::run(&model, text.as_deref(), input.as_deref())
         }
+        Command::Run {
+            model,
+            prompt,
+            system,
+            raw,
+            max_tokens,
+            temperature,
+            top_p,
+            seed,
+            device: _,
+        } => run::run(
+            &model,
+            &run::RunOptions {
+                prompt,
+                system,
+                raw,
+                max_tokens,
+                sampling: mistral_reference::sampling::SamplingParams {
+                    temperature,
+                    top_p,
+                    top_k: 40,
+                },
+                seed,
+            },
+        ),
     }
 }

@@ -1,0 +1,90 @@
+//! `run`: one prompt in, a streamed reply out (stdout); timings and logs on stderr.
+
+use crate::model_args::ModelArgs;
+use crate::text_loading::tokenizer_for_model;
+use anyhow::{bail, Result};
+use mistral_reference::sampling::{Sampler, SamplingParams};
+use mistral_reference::{ReferenceModel, ReferenceWeights};
+use mistral_text::{ChatTemplate, Message};
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Instant;
+
+pub struct RunOptions {
+    pub prompt: String,
+    pub system: Option<String>,
+    pub raw: bool,
+    pub max_tokens: usize,
+    pub sampling: SamplingParams,
+    pub seed: u64,
+}
+
+pub fn run(args: &ModelArgs, opts: &RunOptions) -> Result<()> {
+    let model = args.open()?;
+    let tok = tokenizer_for_model(&model, &args.model, args.tokenizer.as_deref())?;
+    let prompt_ids = if opts.raw {
+        tok.encode(&opts.prompt, tok.add_bos())?
+    } else {
+        let mut messages = Vec::new();
+        if let Some(s) = &opts.system {
+            messages.push(Message::system(s.clone()));
+        }
+        messages.push(Message::user(opts.prompt.clone()));
+        ChatTemplate::for_tokenizer(&tok)?.encode(&tok, &messages, true)?
+    };
+    let config = &model.config;
+    if config.sliding_window.is_none() && prompt_ids.len() + opts.max_tokens > args.context {
+        bail!(
+            "the prompt ({} tokens) plus --max-tokens {} exceeds the context of {} tokens; shorten the prompt, lower --max-tokens or raise --context",
+            prompt_ids.len(),
+            opts.max_tokens,
+            args.context
+        );
+    }
+
+    let t_load = Instant::now();
+    let weights = Arc::new(ReferenceWeights::load(&model)?);
+    eprintln!(
+        "loaded {} in {:.1} s (CPU reference, f32)",
+        args.model.display(),
+        t_load.elapsed().as_secs_f32()
+    );
+    let vocab = config.vocab_size;
+    let mut engine = ReferenceModel::new(weights, args.context);
+    let mut sampler = Sampler::new(opts.sampling.clone(), opts.seed);
+
+    let t_prefill = Instant::now();
+    let logits = engine.forward(&prompt_ids)?;
+    let prefill_s = t_prefill.elapsed().as_secs_f32();
+    let mut next = sampler.sample(&logits[logits.len() - vocab..]);
+
+    let t_decode = Instant::now();
+    let mut stream = tok.stream_decoder();
+    let mut out = std::io::stdout().lock();
+    let mut generated = 0;
+    while generated < opts.max_tokens && !tok.is_eos(next) {
+        generated += 1;
+        if let Some(piece) = stream.step(next)? {
+            out.write_all(piece.as_bytes())?;
+            out.flush()?;
+        }
+        if generated == opts.max_tokens {
+            break;
+        }
+        next = sampler.sample(&engine.forward(&[next])?);
+    }
+    if let Some(rest) = stream.finish()? {
+        out.write_all(rest.as_bytes())?;
+    }
+    writeln!(out)?;
+    let decode_s = t_decode.elapsed().as_secs_f32();
+    eprintln!(
+        "prompt {} tokens in {:.2} s ({:.1} tok/s); generated {generated} tokens in {:.2} s ({:.1} tok/s)",
+        prompt_ids.len(),
+        prefill_s,
+        prompt_ids.len() as f32 / prefill_s,
+        decode_s,
+        generated as f32 / decode_s.max(1e-9)
+    );
+    Ok(())
+}
