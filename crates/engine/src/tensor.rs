@@ -223,3 +223,39 @@ impl GpuTensor {
             .sum()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_cover_all_rows_within_the_limit() {
+        // Q8_0 4096 x 32000 (Mistral's token table): 132.8 MiB of GGUF, 125 MiB of quants
+        // after the repack; a 64 MiB limit needs two parts, 128 MiB one.
+        let (rows, cols) = (32000, 4096);
+        let one = plan_parts("t", TensorType::Q8_0, rows, cols, 128 << 20).unwrap();
+        assert_eq!(one, vec![0..32000]);
+        let two = plan_parts("t", TensorType::Q8_0, rows, cols, 64 << 20).unwrap();
+        assert_eq!(two.len(), 2);
+        assert_eq!(two.last().unwrap().end, rows);
+        // F16 embedding (250 MiB) under the WebGPU default binding limit: two parts.
+        let f16 = plan_parts("t", TensorType::F16, rows, cols, 128 << 20).unwrap();
+        assert_eq!(f16.len(), 2);
+        for r in &f16 {
+            let bytes = WeightFormat::F16.array_bytes((r.len() * 128) as u64)[0];
+            assert!(bytes <= 128 << 20);
+        }
+    }
+
+    #[test]
+    fn a_row_larger_than_the_binding_limit_is_an_error() {
+        let err = plan_parts("big", TensorType::F32, 2, 1 << 20, 1 << 20).unwrap_err();
+        assert!(err.to_string().contains("storage binding"), "{err}");
+    }
+
+    #[test]
+    fn shapes_that_are_not_whole_blocks_are_rejected() {
+        let err = source_row_bytes("w", TensorType::Q4K, 4, 300).unwrap_err();
+        assert!(err.to_string().contains("256"), "{err}");
+    }
+}
