@@ -126,3 +126,30 @@ fn write_our_k_quant_blocks() {
         eprintln!("wrote {}", path.display());
     }
 }
+
+/// For `gen_quant_samples.py --ggml-check`: quantizes every `<type>.input.f32` in the folder
+/// named by MISTRAL_QUANT_CHECK_DIR to `<type>.ours.bin`, to be compared with ggml's own
+/// reference quantizers compiled from llama.cpp's source.
+#[test]
+#[ignore = "run by scripts/fixtures/gen_quant_samples.py --ggml-check"]
+fn quantize_dir_for_ggml_check() {
+    let dir = std::path::PathBuf::from(
+        std::env::var_os("MISTRAL_QUANT_CHECK_DIR").expect("set MISTRAL_QUANT_CHECK_DIR"),
+    );
+    for (name, ty) in ALL {
+        let input = dir.join(format!("{name}.input.f32"));
+        if !input.exists() {
+            continue;
+        }
+        let x: Vec<f32> = std::fs::read(&input)
+            .unwrap()
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+            .collect();
+        std::fs::write(
+            dir.join(format!("{name}.ours.bin")),
+            quantize(ty, &x).unwrap(),
+        )
+        .unwrap();
+    }
+}

@@ -110,8 +110,10 @@ pub(crate) fn quantize_block(x: &[f32; QK], b: &mut [u8; 144]) {
     let mut ls = [0u8; N_SUB];
     let mut lm = [0u8; N_SUB];
     for j in 0..N_SUB {
-        ls[j] = nearest_int(inv_scale * scales[j]).clamp(0, 63) as u8;
-        lm[j] = nearest_int(inv_min * mins[j]).clamp(0, 63) as u8;
+        // ggml stores nearest_int into a uint8_t before capping at 63; `as u8` wraps the same
+        // way, which only matters for a (degenerate) negative fitted scale.
+        ls[j] = (nearest_int(inv_scale * scales[j]) as u8).min(63);
+        lm[j] = (nearest_int(inv_min * mins[j]) as u8).min(63);
     }
     let packed = pack_scales_mins(&ls, &lm);
     let d16 = to_f16_le(max_scale / 63.0);

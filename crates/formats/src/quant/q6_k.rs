@@ -70,7 +70,8 @@ pub(crate) fn quantize_block(x: &[f32; QK], b: &mut [u8; 210]) {
     let d16 = to_f16_le(1.0 / iscale);
     b[208..210].copy_from_slice(&d16);
     for (s, &scale) in b[192..208].iter_mut().zip(&scales) {
-        *s = nearest_int(iscale * scale).clamp(-128, 127) as i8 as u8;
+        // |iscale * scale| <= 128, so only +128 needs capping (as ggml does).
+        *s = nearest_int(iscale * scale).min(127) as i8 as u8;
     }
     let d_all = f16_le(d16);
     for (j, (xs, l)) in x
