@@ -64,10 +64,6 @@ pub enum FormatError {
         expected: usize,
         got: usize,
     },
-    #[error(
-        "cannot quantize to {0:?} (quantizers exist for Q8_0, Q4_0, Q4_K, Q6_K, F16, BF16, F32)"
-    )]
-    NoQuantizer(TensorType),
     #[error("invalid JSON in {what}: {source}")]
     Json {
         what: String,
