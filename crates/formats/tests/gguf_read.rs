@@ -144,3 +144,15 @@ fn our_q4_k_m_policy_picks_the_types_llama_cpp_picked() {
         );
     }
 }
+
+#[test]
+fn version_2_files_read_like_version_3() {
+    // v2 and v3 share the little-endian layout (64-bit counts); only the version field differs.
+    let mut bytes = std::fs::read(fixture("tiny-w6/tiny-w6-Q4_0.gguf")).unwrap();
+    let v3 = GgufFile::read(&bytes).unwrap();
+    bytes[4..8].copy_from_slice(&2u32.to_le_bytes());
+    let v2 = GgufFile::read(&bytes).unwrap();
+    assert_eq!(v2.version, 2);
+    assert_eq!(v2.tensors, v3.tensors);
+    assert_eq!(v2.metadata, v3.metadata);
+}
