@@ -9,3 +9,9 @@ fn block_dot(gb: u32, xv: u32) -> f32 {
     }
     return s;
 }
+
+// Four rows: the x loads of the four inlined calls are identical, and the shader compilers
+// merge them (measured on lavapipe: 4 rows per invocation ~2x faster than 1).
+fn block_dot4(gb: vec4<u32>, xv: u32) -> vec4<f32> {
+    return vec4<f32>(block_dot(gb.x, xv), block_dot(gb.y, xv), block_dot(gb.z, xv), block_dot(gb.w, xv));
+}

@@ -1,34 +1,60 @@
-// Dot product of one Q6_K block with x[xv*4 .. xv*4+256]. For each half n and each group of 16
-// l values (scale index is = l/16), four quarter sums share the four scales 8n+is+{0,2,4,6}.
-// One ql word A (bytes l..l+3), ql word B (bytes l+32..) and qh word H give 16 weights:
-// quarter 0 = A&15 | (H&3)<<4, 1 = B&15 | ((H>>2)&3)<<4, 2 = A>>4 | ((H>>4)&3)<<4,
-// 3 = B>>4 | ((H>>6)&3)<<4, each minus 32.
-fn block_dot(gb: u32, xv: u32) -> f32 {
-    let base = gb * 13u;
-    let scales = q6k[base + 12u];
+// Q6_K block dots. For each half n and each group of 16 l values (scale index is = l/16), four
+// quarter sums share the four scales 8n+is+{0,2,4,6}. One ql word a (bytes l..l+3), ql word b
+// (bytes l+32..) and qh word h give 16 weights: quarter 0 = a&15 | (h&3)<<4,
+// 1 = b&15 | ((h>>2)&3)<<4, 2 = a>>4 | ((h>>4)&3)<<4, 3 = b>>4 | ((h>>6)&3)<<4, each minus 32.
+// Four rows are done together with every x value loaded once (see matvec_q4k.wgsl).
+
+// The four quarter dots of one (a, b, h) word triple against x0 (quarter 0) .. x3 (quarter 3).
+fn q6k_quad(a: u32, b: u32, h: u32, x0: vec4<f32>, x1: vec4<f32>, x2: vec4<f32>, x3: vec4<f32>) -> vec4<f32> {
     let low4 = 0x0f0f0f0fu;
     let two = 0x30303030u;
     let bias = vec4<f32>(32.0);
-    var acc = 0.0;
+    let q1 = vec4<f32>(u8x4((a & low4) | ((h << 4u) & two))) - bias;
+    let q2 = vec4<f32>(u8x4((b & low4) | ((h << 2u) & two))) - bias;
+    let q3 = vec4<f32>(u8x4(((a >> 4u) & low4) | (h & two))) - bias;
+    let q4 = vec4<f32>(u8x4(((b >> 4u) & low4) | ((h >> 2u) & two))) - bias;
+    return vec4<f32>(dot(q1, x0), dot(q2, x1), dot(q3, x2), dot(q4, x3));
+}
+
+// Quarter sums of one row for half n, scale group is (16 weights per quarter).
+fn q6k_group(base: u32, n: u32, is: u32, xb: u32) -> vec4<f32> {
+    let a = q6k[base + 4u * n + is];
+    let b = q6k[base + 4u * n + 2u + is];
+    let h = q6k[base + 8u + 2u * n + is];
+    return q6k_quad(a.x, b.x, h.x, x[xb], x[xb + 8u], x[xb + 16u], x[xb + 24u])
+        + q6k_quad(a.y, b.y, h.y, x[xb + 1u], x[xb + 9u], x[xb + 17u], x[xb + 25u])
+        + q6k_quad(a.z, b.z, h.z, x[xb + 2u], x[xb + 10u], x[xb + 18u], x[xb + 26u])
+        + q6k_quad(a.w, b.w, h.w, x[xb + 3u], x[xb + 11u], x[xb + 19u], x[xb + 27u]);
+}
+
+// The scales 8n+is+{0,2,4,6} of the block at `base`, as floats.
+fn q6k_group_scales(base: u32, n: u32, is: u32) -> vec4<f32> {
+    let words = q6k[base + 12u];
+    // scales 8n+is+2m live in word 2n + (is+2m)/4, byte (is+2m)%4: m=0,1 in word 2n, m=2,3 in 2n+1
+    let lo = i8x4(words[2u * n]);
+    let hi = i8x4(words[2u * n + 1u]);
+    return vec4<f32>(f32(lo[is]), f32(lo[is + 2u]), f32(hi[is]), f32(hi[is + 2u]));
+}
+
+fn block_dot4(gb: vec4<u32>, xv: u32) -> vec4<f32> {
+    let base = gb * 13u;
+    var acc = vec4<f32>(0.0);
     for (var n = 0u; n < 2u; n++) {
         for (var is = 0u; is < 2u; is++) {
-            var s = vec4<f32>(0.0);
-            for (var k = 4u * is; k < 4u * is + 4u; k++) {
-                // word k of this half's ql (bytes 4k..), of ql+32, and of qh
-                let a = q6k[base + 4u * n + (k >> 2u)][k & 3u];
-                let b = q6k[base + 4u * n + 2u + (k >> 2u)][k & 3u];
-                let h = q6k[base + 8u + 2u * n + (k >> 2u)][k & 3u];
-                let q1 = vec4<f32>(u8x4((a & low4) | ((h << 4u) & two))) - bias;
-                let q2 = vec4<f32>(u8x4((b & low4) | ((h << 2u) & two))) - bias;
-                let q3 = vec4<f32>(u8x4(((a >> 4u) & low4) | (h & two))) - bias;
-                let q4 = vec4<f32>(u8x4(((b >> 4u) & low4) | ((h >> 2u) & two))) - bias;
-                let xb = xv + 32u * n + k;
-                s += vec4<f32>(dot(q1, x[xb]), dot(q2, x[xb + 8u]), dot(q3, x[xb + 16u]), dot(q4, x[xb + 24u]));
-            }
-            let t = 8u * n + is;
-            let sc = vec4<f32>(q6k_scale(gb, t), q6k_scale(gb, t + 2u), q6k_scale(gb, t + 4u), q6k_scale(gb, t + 6u));
-            acc += dot(s, sc);
+            let xb = xv + 32u * n + 4u * is;
+            acc += vec4<f32>(
+                dot(q6k_group(base.x, n, is, xb), q6k_group_scales(base.x, n, is)),
+                dot(q6k_group(base.y, n, is, xb), q6k_group_scales(base.y, n, is)),
+                dot(q6k_group(base.z, n, is, xb), q6k_group_scales(base.z, n, is)),
+                dot(q6k_group(base.w, n, is, xb), q6k_group_scales(base.w, n, is)),
+            );
         }
     }
-    return acc * half_of(q6k_d[gb >> 1u], gb);
+    let d = vec4<f32>(
+        half_of(q6k_d[gb.x >> 1u], gb.x),
+        half_of(q6k_d[gb.y >> 1u], gb.y),
+        half_of(q6k_d[gb.z >> 1u], gb.z),
+        half_of(q6k_d[gb.w >> 1u], gb.w),
+    );
+    return acc * d;
 }

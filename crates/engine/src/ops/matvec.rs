@@ -10,7 +10,8 @@ use crate::ops::{check_len, grid_for, to_u32, Kernel, Slot};
 use crate::shaders::{self, F16Decode};
 use crate::tensor::GpuTensor;
 
-const WORKGROUP: u32 = 64;
+/// Rows one workgroup computes: 64 invocations x 4 rows (`shaders/matvec.wgsl`).
+const ROWS_PER_WORKGROUP: u32 = 256;
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
@@ -80,7 +81,10 @@ impl Matvec {
             let mut bufs = vec![&uniform, x, y];
             bufs.extend(part.arrays.iter());
             let group = self.kernel.bind(ctx, &bufs);
-            groups.push((group, grid_for(ctx, params.rows.div_ceil(WORKGROUP))));
+            groups.push((
+                group,
+                grid_for(ctx, params.rows.div_ceil(ROWS_PER_WORKGROUP)),
+            ));
         }
         Ok(MatvecBinding { groups })
     }
