@@ -5,7 +5,7 @@
 //
 // One invocation computes four rows: on lavapipe (a CPU) an invocation per row beats a workgroup
 // per row (each SIMD lane streams its own row), and four rows per invocation share every x load
-// (4096x4096 Q4_0: 0.8 GB/s with one row, 4.9 GB/s with four). Real GPUs prefer coalesced
+// (4096x4096 under the same load: Q8_0 2.0 -> 4.3 GB/s, Q4_0 0.8 -> 1.8). Real GPUs prefer coalesced
 // loads (a workgroup per row); that variant is not written yet. Accumulation is f32 throughout.
 
 struct MatvecParams {

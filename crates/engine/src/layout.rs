@@ -133,7 +133,7 @@ pub fn source_row_bytes(name: &str, ty: TensorType, rows: usize, cols: usize) ->
     if rows == 0 || cols == 0 {
         return Err(bad(format!("empty shape {rows}x{cols}")));
     }
-    if cols % ty.block_elems() != 0 {
+    if !cols.is_multiple_of(ty.block_elems()) {
         return Err(bad(format!(
             "rows of {cols} weights are not a whole number of {}-weight blocks",
             ty.block_elems()

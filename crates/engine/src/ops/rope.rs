@@ -58,7 +58,7 @@ impl Rope {
         n_tokens: usize,
         theta: f32,
     ) -> Result<RopeBinding> {
-        if head_dim % 2 != 0 {
+        if !head_dim.is_multiple_of(2) {
             return Err(EngineError::Shape(format!(
                 "RoPE needs an even head_dim, got {head_dim}"
             )));
