@@ -149,14 +149,20 @@ pub struct GpuContext {
     lost: Arc<Mutex<Option<String>>>,
 }
 
-fn instance() -> wgpu::Instance {
-    wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle().with_env())
+/// The backends to look at: all compiled in, narrowed by `WGPU_BACKEND`.
+pub fn default_backends() -> wgpu::Backends {
+    wgpu::Backends::all().with_env()
 }
 
-async fn adapters(instance: &wgpu::Instance) -> Vec<wgpu::Adapter> {
-    let backends = wgpu::Backends::all().with_env();
+fn instance(backends: wgpu::Backends) -> wgpu::Instance {
+    let mut desc = wgpu::InstanceDescriptor::new_without_display_handle().with_env();
+    desc.backends = backends;
+    wgpu::Instance::new(desc)
+}
+
+async fn adapters(instance: &wgpu::Instance, backends: wgpu::Backends) -> Vec<wgpu::Adapter> {
     let mut found = instance.enumerate_adapters(backends).await;
-    if found.is_empty() {
+    if found.is_empty() && !backends.is_empty() {
         // The browser backend may only hand out adapters through requestAdapter.
         if let Ok(a) = instance
             .request_adapter(&wgpu::RequestAdapterOptions {
@@ -173,7 +179,8 @@ async fn adapters(instance: &wgpu::Instance) -> Vec<wgpu::Adapter> {
 
 /// Every adapter wgpu can see (respecting `WGPU_BACKEND`), best first.
 pub async fn list_adapters() -> Vec<AdapterSummary> {
-    let mut list: Vec<AdapterSummary> = adapters(&instance())
+    let backends = default_backends();
+    let mut list: Vec<AdapterSummary> = adapters(&instance(backends), backends)
         .await
         .iter()
         .map(AdapterSummary::of)
@@ -182,9 +189,10 @@ pub async fn list_adapters() -> Vec<AdapterSummary> {
     list
 }
 
-fn backends_note() -> String {
+fn backends_note(backends: wgpu::Backends) -> String {
     match std::env::var("WGPU_BACKEND") {
         Ok(b) => format!(" (WGPU_BACKEND={b})"),
+        Err(_) if backends != wgpu::Backends::all() => format!(" (backends {backends:?})"),
         Err(_) => String::new(),
     }
 }
@@ -193,18 +201,26 @@ impl GpuContext {
     /// Opens a device. `adapter_name` (a case-insensitive substring of the adapter's name)
     /// overrides `MISTRAL_WGPU_ADAPTER`; with neither, the best adapter is used.
     pub async fn new(adapter_name: Option<&str>) -> Result<Self> {
+        Self::new_with_backends(adapter_name, default_backends()).await
+    }
+
+    /// [`GpuContext::new`] looking only at `backends`.
+    pub async fn new_with_backends(
+        adapter_name: Option<&str>,
+        backends: wgpu::Backends,
+    ) -> Result<Self> {
         let wanted = adapter_name
             .map(str::to_string)
             .or_else(|| std::env::var(ADAPTER_ENV).ok().filter(|s| !s.is_empty()));
-        let instance = instance();
-        let mut candidates: Vec<(AdapterSummary, wgpu::Adapter)> = adapters(&instance)
+        let instance = instance(backends);
+        let mut candidates: Vec<(AdapterSummary, wgpu::Adapter)> = adapters(&instance, backends)
             .await
             .into_iter()
             .map(|a| (AdapterSummary::of(&a), a))
             .collect();
         if candidates.is_empty() {
             return Err(EngineError::NoAdapter {
-                backends: backends_note(),
+                backends: backends_note(backends),
             });
         }
         candidates.sort_by_key(|(s, _)| s.rank());

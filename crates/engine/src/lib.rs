@@ -14,7 +14,9 @@ pub mod readback;
 pub mod shaders;
 pub mod tensor;
 
-pub use context::{list_adapters, AdapterSummary, GpuContext, KernelFeatures, ADAPTER_ENV};
+pub use context::{
+    default_backends, list_adapters, AdapterSummary, GpuContext, KernelFeatures, ADAPTER_ENV,
+};
 pub use error::{EngineError, Result};
 pub use layout::WeightFormat;
 pub use tensor::{GpuTensor, GpuTensorPart};

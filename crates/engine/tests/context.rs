@@ -48,3 +48,17 @@ fn an_adapter_can_be_chosen_by_name_substring() {
     let chosen = GpuContext::new_blocking(Some(&part)).unwrap_or_else(|e| panic!("{e}"));
     assert!(chosen.adapter.name.to_uppercase().contains(&part));
 }
+
+#[test]
+fn no_adapter_is_an_error_that_says_what_to_install() {
+    common::gpu();
+    let err = match pollster::block_on(GpuContext::new_with_backends(
+        None,
+        mistral_engine::wgpu::Backends::empty(),
+    )) {
+        Ok(c) => panic!("found adapter {} with no backends", c.adapter.name),
+        Err(e) => e,
+    };
+    assert!(matches!(err, EngineError::NoAdapter { .. }), "{err}");
+    assert!(err.to_string().contains("mesa-vulkan-drivers"), "{err}");
+}
