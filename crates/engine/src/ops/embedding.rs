@@ -5,7 +5,7 @@ use crate::buffers;
 use crate::context::GpuContext;
 use crate::error::{EngineError, Result};
 use crate::layout::WeightFormat;
-use crate::ops::{check_len, to_u32, Kernel, Slot};
+use crate::ops::{check_grid, check_len, to_u32, Kernel, Slot};
 use crate::shaders::{self, F16Decode};
 use crate::tensor::GpuTensor;
 
@@ -84,10 +84,8 @@ impl Embedding {
             let uniform = buffers::uniform(ctx, "embedding params", &params);
             let mut bufs = vec![&uniform, ids, out];
             bufs.extend(part.arrays.iter());
-            groups.push((
-                self.kernel.bind(ctx, &bufs),
-                [x_groups, params.n_tokens.max(1), 1],
-            ));
+            let grid = check_grid(ctx, [x_groups, params.n_tokens.max(1), 1], "embedding")?;
+            groups.push((self.kernel.bind(ctx, &bufs), grid));
         }
         Ok(EmbeddingBinding { groups })
     }

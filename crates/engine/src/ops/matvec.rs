@@ -66,7 +66,8 @@ impl Matvec {
                 self.format, w.name, w.format
             )));
         }
-        check_len(x, w.cols, "matvec input")?;
+        // x is read as vec4s: the buffer must cover cols rounded up to 4 (buffers::storage does).
+        check_len(x, w.cols.div_ceil(4) * 4, "matvec input")?;
         check_len(y, y_offset + w.rows, "matvec output")?;
         let bpr = to_u32(w.format.blocks_per_row(w.cols), "blocks per row")?;
         let mut groups = Vec::with_capacity(w.parts.len());

@@ -138,6 +138,17 @@ pub(crate) fn grid_for(ctx: &GpuContext, workgroups: u32) -> [u32; 3] {
     [x, workgroups.div_ceil(x).max(1), 1]
 }
 
+/// Errors unless every dimension of `grid` is within the device's workgroup limit.
+pub(crate) fn check_grid(ctx: &GpuContext, grid: [u32; 3], what: &str) -> Result<[u32; 3]> {
+    let max = ctx.limits.max_compute_workgroups_per_dimension;
+    if grid.iter().any(|&g| g > max) {
+        return Err(EngineError::Shape(format!(
+            "{what}: grid {grid:?} exceeds {max} workgroups per dimension"
+        )));
+    }
+    Ok(grid)
+}
+
 /// Errors unless `buffer` holds at least `len` 4-byte elements.
 pub(crate) fn check_len(buffer: &wgpu::Buffer, len: usize, what: &str) -> Result<()> {
     if buffer.size() < len as u64 * 4 {

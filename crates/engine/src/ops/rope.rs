@@ -5,7 +5,7 @@
 use crate::buffers;
 use crate::context::GpuContext;
 use crate::error::{EngineError, Result};
-use crate::ops::{check_len, to_u32, Kernel, Slot};
+use crate::ops::{check_grid, check_len, to_u32, Kernel, Slot};
 use crate::shaders;
 
 const WORKGROUP: u32 = 64;
@@ -74,9 +74,10 @@ impl Rope {
         let inv_freq = buffers::storage_from(ctx, "rope inv_freq", &inv_freq(head_dim, theta));
         let uniform = buffers::uniform(ctx, "rope params", &params);
         let pairs = params.n_heads * params.head_dim / 2;
+        let grid = [pairs.div_ceil(WORKGROUP).max(1), params.n_tokens.max(1), 1];
         Ok(RopeBinding {
             group: self.kernel.bind(ctx, &[&uniform, pos, &inv_freq, x]),
-            grid: [pairs.div_ceil(WORKGROUP).max(1), params.n_tokens.max(1), 1],
+            grid: check_grid(ctx, grid, "rope")?,
             inv_freq,
         })
     }
