@@ -12,6 +12,7 @@ pub mod layout;
 pub mod ops;
 pub mod readback;
 pub mod shaders;
+pub mod step;
 pub mod tensor;
 
 pub use context::{
