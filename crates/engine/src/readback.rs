@@ -63,13 +63,25 @@ pub async fn read_bytes(
     offset: u64,
     len: u64,
 ) -> Result<Vec<u8>> {
+    let enc = ctx.device.create_command_encoder(&Default::default());
+    submit_and_read(ctx, enc, buffer, offset, len).await
+}
+
+/// Appends a copy of `buffer[offset..offset+len]` to `enc`, submits it (one submission for the
+/// recorded work and the copy) and returns the bytes once the GPU is done.
+pub async fn submit_and_read(
+    ctx: &GpuContext,
+    mut enc: wgpu::CommandEncoder,
+    buffer: &wgpu::Buffer,
+    offset: u64,
+    len: u64,
+) -> Result<Vec<u8>> {
     let staging = ctx.device.create_buffer(&wgpu::BufferDescriptor {
         label: Some("readback"),
         size: len.max(4),
         usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
         mapped_at_creation: false,
     });
-    let mut enc = ctx.device.create_command_encoder(&Default::default());
     enc.copy_buffer_to_buffer(buffer, offset, &staging, 0, len);
     ctx.queue.submit(Some(enc.finish()));
     let slot = Arc::new(Mutex::new(Slot::default()));
