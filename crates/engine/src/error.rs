@@ -31,6 +31,16 @@ pub enum EngineError {
         ty: TensorType,
         reason: String,
     },
+    #[error("the model needs {} of GPU memory but {adapter:?} offers {}; use a smaller quantization, a shorter --context, or another adapter", human(*needed), human(*available))]
+    TooLarge {
+        needed: u64,
+        available: u64,
+        adapter: String,
+    },
+    #[error("token id {id} is outside the vocabulary of {vocab}")]
+    BadToken { id: u32, vocab: usize },
+    #[error("position {pos} is past the context of {context} tokens (the model has no sliding window); start a new conversation or raise --context")]
+    PastContext { pos: usize, context: usize },
     #[error("reading back a GPU buffer failed: {0}")]
     Readback(String),
     #[error("{0}")]
@@ -55,5 +65,14 @@ impl EngineError {
                 message: description,
             },
         }
+    }
+}
+
+/// Bytes in GiB or MiB for messages.
+fn human(bytes: u64) -> String {
+    if bytes >= 1 << 30 {
+        format!("{:.2} GiB", bytes as f64 / (1u64 << 30) as f64)
+    } else {
+        format!("{:.1} MiB", bytes as f64 / (1u64 << 20) as f64)
     }
 }
