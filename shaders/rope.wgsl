@@ -1,19 +1,22 @@
 // Rotary position embedding in place, on ADJACENT pairs (x[2i], x[2i+1]) of each head (the GGUF
-// convention). Token t of the batch is at position pos[0] + t, read from a buffer so that
-// nothing is rebuilt per token. inv_freq[i] = 1 / theta^(2i/head_dim) is computed once on the
-// CPU in f32 exactly as the reference does; the angle is the same f32 product. Angles reach
+// convention). Token t of the chunk is at position step.pos0 + t, read from the step buffer so
+// that nothing is rebuilt per step; tokens from step.n_tokens on are skipped.
+// inv_freq[i] = 1 / theta^(2i/head_dim) is computed once on the CPU in f32 exactly as the
+// reference does; the angle is the same f32 product. Angles reach
 // thousands of radians, where GPU sin/cos lose accuracy, so they are first reduced to
 // [-pi, pi] with 2*pi split in pieces whose products with k are exact (Cody-Waite).
+
+// `struct Step` is prepended from step.rs (STEP_WGSL).
 
 struct RopeParams {
     head_dim: u32,
     n_heads: u32,   // heads per token
-    n_tokens: u32,
-    _pad: u32,
+    _pad0: u32,
+    _pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: RopeParams;
-@group(0) @binding(1) var<storage, read> pos: array<u32>;
+@group(0) @binding(1) var<storage, read> step: Step;
 @group(0) @binding(2) var<storage, read> inv_freq: array<f32>;
 @group(0) @binding(3) var<storage, read_write> x: array<f32>;
 
@@ -35,11 +38,11 @@ fn rope(@builtin(global_invocation_id) gid: vec3<u32>) {
     let half = params.head_dim / 2u;
     let pair = gid.x;  // pair index within the token, over all heads
     let t = gid.y;
-    if pair >= params.n_heads * half || t >= params.n_tokens {
+    if pair >= params.n_heads * half || t >= step.n_tokens {
         return;
     }
     let i = pair % half;
-    let angle = reduce_angle(f32(pos[0] + t) * inv_freq[i]);
+    let angle = reduce_angle(f32(step.pos0 + t) * inv_freq[i]);
     let c = cos(angle);
     let s = sin(angle);
     let base = t * params.n_heads * params.head_dim + 2u * pair;

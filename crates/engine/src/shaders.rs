@@ -19,6 +19,7 @@ shader_files! {
     F16_UNPACK = "f16_unpack.wgsl";
     F16_BITS = "f16_bits.wgsl";
     MATVEC = "matvec.wgsl";
+    MATMUL = "matmul.wgsl";
     EMBEDDING = "embedding.wgsl";
     QUANT_F32 = "quant_f32.wgsl";
     QUANT_F16 = "quant_f16.wgsl";
@@ -119,6 +120,22 @@ fn block_dot_file(format: WeightFormat) -> &'static str {
     }
 }
 
+/// `m` with the step buffer's `struct Step` (crate::step::STEP_WGSL) in front, for the batched
+/// kernels that read the token count and first position at run time.
+fn with_step(mut m: ShaderModuleSource) -> ShaderModuleSource {
+    m.source = format!("{}{}", crate::step::STEP_WGSL, m.source);
+    m
+}
+
+/// The batched matrix product of `format` (`matmul.wgsl`, weights decoded by `weight()`).
+pub fn matmul(format: WeightFormat, f16: F16Decode) -> ShaderModuleSource {
+    with_step(assemble(
+        format!("matmul_{}_{f16:?}", format.name()),
+        "matmul",
+        &[f16.file(), "common.wgsl", "matmul.wgsl", quant_file(format)],
+    ))
+}
+
 pub fn matvec(format: WeightFormat, f16: F16Decode) -> ShaderModuleSource {
     assemble(
         format!("matvec_{}_{f16:?}", format.name()),
@@ -134,7 +151,7 @@ pub fn matvec(format: WeightFormat, f16: F16Decode) -> ShaderModuleSource {
 }
 
 pub fn embedding(format: WeightFormat, f16: F16Decode) -> ShaderModuleSource {
-    assemble(
+    with_step(assemble(
         format!("embedding_{}_{f16:?}", format.name()),
         "embedding",
         &[
@@ -143,27 +160,27 @@ pub fn embedding(format: WeightFormat, f16: F16Decode) -> ShaderModuleSource {
             "embedding.wgsl",
             quant_file(format),
         ],
-    )
+    ))
 }
 
 pub fn rms_norm() -> ShaderModuleSource {
-    assemble("rms_norm".into(), "rms_norm", &["rms_norm.wgsl"])
+    with_step(assemble("rms_norm".into(), "rms_norm", &["rms_norm.wgsl"]))
 }
 
 pub fn rope() -> ShaderModuleSource {
-    assemble("rope".into(), "rope", &["rope.wgsl"])
+    with_step(assemble("rope".into(), "rope", &["rope.wgsl"]))
 }
 
 pub fn silu_mul() -> ShaderModuleSource {
-    assemble("silu_mul".into(), "silu_mul", &["silu_mul.wgsl"])
+    with_step(assemble("silu_mul".into(), "silu_mul", &["silu_mul.wgsl"]))
 }
 
 pub fn add() -> ShaderModuleSource {
-    assemble("add".into(), "add", &["add.wgsl"])
+    with_step(assemble("add".into(), "add", &["add.wgsl"]))
 }
 
 pub fn argmax() -> ShaderModuleSource {
-    assemble("argmax".into(), "argmax", &["argmax.wgsl"])
+    with_step(assemble("argmax".into(), "argmax", &["argmax.wgsl"]))
 }
 
 /// Every module the engine can build, for validation.
@@ -172,6 +189,7 @@ pub fn all_modules() -> Vec<ShaderModuleSource> {
     for f in WeightFormat::ALL {
         for d in F16Decode::ALL {
             out.push(matvec(f, d));
+            out.push(matmul(f, d));
             out.push(embedding(f, d));
         }
     }

@@ -84,7 +84,11 @@ fn check_model(ctx: &GpuContext, k: &Kernels, path: &Path, only: Option<&[&str]>
             let ib = buffers::storage_from(ctx, "ids", &ids);
             let ob = buffers::storage(ctx, "emb", ids.len() * cols);
             let kernel = &k.embedding[&gpu_t.format];
-            let b = kernel.bind(ctx, &gpu_t, &ib, 0, ids.len(), &ob).unwrap();
+            let step = mistral_engine::step::StepBuffer::new(ctx);
+            step.write(ctx, 0, ids.len());
+            let b = kernel
+                .bind(ctx, &gpu_t, &ib, &ob, &step.buffer, ids.len())
+                .unwrap();
             run_pass(ctx, |p| kernel.encode(p, &b));
             let got = read_f32(ctx, &ob, ids.len() * cols);
             for (i, &id) in ids.iter().enumerate() {

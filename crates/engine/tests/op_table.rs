@@ -1,13 +1,17 @@
 //! The op table, in the manner of ggml's test-backend-ops: every op x weight type x awkward shape
 //! on the GPU against the CPU oracle (`mistral_formats::quant` dequantization, then
 //! `mistral_reference::linalg`), on seeded random inputs. Shapes avoid multiples of the
-//! workgroup sizes (64 rows per matvec workgroup, 256 per elementwise/reduction workgroup), and
+//! workgroup sizes (64 rows per matmul workgroup, 256 per elementwise/reduction workgroup), and
 //! each weight type also runs with its tensor split into several row parts (the split threshold
 //! is lowered artificially: the fixtures are far below the real 128 MiB binding limit).
 //!
+//! Every op is batched: one binding per capacity `cap` in {1, 5, 16} (built once), run for
+//! several token counts n in {1, 3, cap} by rewriting only the step buffer, as the forward pass
+//! does. Rows n..cap of every output must keep their previous contents.
+//!
 //! Tolerances (error measures are defined where they are computed):
 //! (observed maxima on lavapipe in brackets)
-//! - matvec 1e-5, scaled by sum_j |w_ij x_j|: the GPU sums per-block partial sums, the CPU in 8
+//! - matmul 1e-5, scaled by sum_j |w_ij x_j| (per token and row): the GPU sums per-block partial sums, the CPU in 8
 //!   interleaved lanes; both in f32, so rows differ by a few ulps of the absolute sum
 //!   (gamma_n ~ n * 6e-8 bounds it) [1.2e-7].
 //! - embedding 1e-6 relative: the same dequantization formula, up to FMA contraction [0].
@@ -16,20 +20,22 @@
 //!   reduction, up to position 131000 [3.3e-7].
 //! - silu_mul 1e-6 relative to max |out|: one exp and one division [1.9e-7].
 //! - add: exact (one correctly rounded f32 addition).
-//! - argmax: exact index, first index on ties (like mistral_reference::argmax).
+//! - argmax: exact index of the last token's row, first index on ties (like
+//!   mistral_reference::argmax).
 
 mod common;
 
 use common::*;
 use mistral_engine::buffers;
-use mistral_engine::ops::{Add, Argmax, Embedding, Matvec, RmsNorm, Rope, SiluMul};
+use mistral_engine::ops::{Add, Argmax, Embedding, Matmul, RmsNorm, Rope, SiluMul};
 use mistral_engine::shaders::F16Decode;
+use mistral_engine::step::StepBuffer;
 use mistral_engine::{GpuContext, GpuTensor, WeightFormat};
 use mistral_formats::quant;
 use mistral_formats::TensorType;
 use mistral_reference::linalg;
 
-const MATVEC_TOL: f64 = 1e-5;
+const MATMUL_TOL: f64 = 1e-5;
 const EMBEDDING_TOL: f64 = 1e-6;
 const RMS_NORM_TOL: f64 = 1e-5;
 const ROPE_TOL: f64 = 2e-6;
@@ -63,7 +69,7 @@ fn random_weights(rng: &mut Rng, ty: TensorType, rows: usize, cols: usize) -> Ve
     quant::quantize(ty, &w).unwrap_or_else(|e| panic!("quantize {ty:?}: {e}"))
 }
 
-/// Max over rows of |gpu - cpu| / sum_j |w_ij x_j|.
+/// Max over rows of |gpu - cpu| / sum_j |w_ij x_j| (one token).
 fn scaled_matvec_error(w: &[f32], x: &[f32], gpu: &[f32], cpu: &[f32]) -> f64 {
     let cols = x.len();
     gpu.iter()
@@ -111,25 +117,58 @@ fn split_limit(ty: TensorType, rows: usize, cols: usize) -> u64 {
     (body_row * rows.div_ceil(4) as u64).div_ceil(16) * 16
 }
 
-fn matvec_case(
+/// Capacities every op is bound with, and the token counts each binding is run for.
+const CAPS: [usize; 3] = [1, 5, 16];
+
+fn token_counts(cap: usize) -> Vec<usize> {
+    let mut v: Vec<usize> = [1, 3, cap].into_iter().filter(|&n| n <= cap).collect();
+    v.dedup();
+    v
+}
+
+/// Value the rows a step must not touch are filled with.
+const GUARD: f32 = 7.5;
+
+/// Queues the step's values and runs one pass of `f`.
+fn run_step(
     ctx: &GpuContext,
-    kernel: &Matvec,
+    step: &StepBuffer,
+    pos0: usize,
+    n: usize,
+    f: impl FnOnce(&mut mistral_engine::wgpu::ComputePass<'_>),
+) {
+    step.write(ctx, pos0, n);
+    run_pass(ctx, f);
+}
+
+/// `err`, or infinity when values from `from` on differ from `before` (a write past the step).
+fn unless_touched(err: f64, got: &[f32], before: &[f32], from: usize) -> f64 {
+    let same = got[from..]
+        .iter()
+        .zip(&before[from..])
+        .all(|(a, b)| a.to_bits() == b.to_bits());
+    if same {
+        err
+    } else {
+        f64::INFINITY
+    }
+}
+
+fn upload(
+    ctx: &GpuContext,
     ty: TensorType,
     rows: usize,
     cols: usize,
+    raw: &[u8],
     split: bool,
-    seed: u64,
-) -> (String, f64) {
-    let mut rng = Rng::new(seed);
-    let raw = random_weights(&mut rng, ty, rows, cols);
-    let x = rng.vec(cols, 1.0);
+) -> GpuTensor {
     let limit = if split {
         split_limit(ty, rows, cols)
     } else {
         ctx.max_binding_bytes()
     };
     let t = pollster::block_on(GpuTensor::upload_split(
-        ctx, "w", ty, rows, cols, &raw, limit,
+        ctx, "w", ty, rows, cols, raw, limit,
     ))
     .unwrap_or_else(|e| panic!("{e}"));
     if split {
@@ -139,63 +178,102 @@ fn matvec_case(
             t.parts.len()
         );
     }
-    // Output written at an offset, with guard values around it that must survive.
-    let offset = 3;
-    let x_buf = buffers::storage_from(ctx, "x", &x);
-    let y_buf = buffers::storage_from(ctx, "y", &vec![7.5f32; rows + 2 * offset]);
-    let b = kernel
-        .bind(ctx, &t, &x_buf, &y_buf, offset)
-        .unwrap_or_else(|e| panic!("{e}"));
-    run_pass(ctx, |p| kernel.encode(p, &b));
-    let y = read_f32(ctx, &y_buf, rows + 2 * offset);
-    assert!(
-        y[..offset]
-            .iter()
-            .chain(&y[offset + rows..])
-            .all(|&v| v == 7.5),
-        "matvec wrote outside its output range"
-    );
+    t
+}
+
+/// One tensor against every capacity and token count; one outcome per (cap, n).
+#[allow(clippy::too_many_arguments)]
+fn matmul_cases(
+    ctx: &GpuContext,
+    kernel: &Matmul,
+    ty: TensorType,
+    rows: usize,
+    cols: usize,
+    split: bool,
+    seed: u64,
+    label: &str,
+    out: &mut Vec<Outcome>,
+) {
+    let mut rng = Rng::new(seed);
+    let raw = random_weights(&mut rng, ty, rows, cols);
+    let t = upload(ctx, ty, rows, cols, &raw, split);
     let w = quant::dequantize_to_vec(ty, &raw).unwrap();
-    let mut cpu = vec![0f32; rows];
-    linalg::matvec(&w, &x, &mut cpu);
-    let err = scaled_matvec_error(&w, &x, &y[offset..offset + rows], &cpu);
-    let parts = if split {
-        format!(" in {} parts", t.parts.len())
-    } else {
-        String::new()
-    };
-    (format!("{}x{}{parts}", rows, cols), err)
+    let step = StepBuffer::new(ctx);
+    for cap in CAPS {
+        let x = rng.vec(cap * cols, 1.0);
+        let x_buf = buffers::storage_from(ctx, "x", &x);
+        let y_buf = buffers::storage(ctx, "y", cap * rows);
+        let guard = vec![GUARD; cap * rows];
+        let b = kernel
+            .bind(ctx, &t, &x_buf, &y_buf, &step.buffer, cap)
+            .unwrap_or_else(|e| panic!("{e}"));
+        for n in token_counts(cap) {
+            ctx.queue
+                .write_buffer(&y_buf, 0, bytemuck::cast_slice(&guard));
+            run_step(ctx, &step, 0, n, |p| kernel.encode(p, &b));
+            let y = read_f32(ctx, &y_buf, cap * rows);
+            let mut err = 0f64;
+            for tok in 0..n {
+                let xt = &x[tok * cols..(tok + 1) * cols];
+                let mut cpu = vec![0f32; rows];
+                linalg::matvec(&w, xt, &mut cpu);
+                err = err.max(scaled_matvec_error(
+                    &w,
+                    xt,
+                    &y[tok * rows..(tok + 1) * rows],
+                    &cpu,
+                ));
+            }
+            let parts = if split {
+                format!(" in {} parts", t.parts.len())
+            } else {
+                String::new()
+            };
+            out.push(Outcome {
+                op: "matmul".into(),
+                case: format!("{label} {rows}x{cols}{parts} cap {cap} n {n}"),
+                error: unless_touched(err, &y, &guard, n * rows),
+                tolerance: MATMUL_TOL,
+            });
+        }
+    }
 }
 
 #[test]
-fn matvec_every_type_and_shape() {
+fn matmul_every_type_shape_capacity_and_token_count() {
     let ctx = gpu();
     let mut out = Vec::new();
     for decode in f16_decoders(ctx) {
         for ty in TYPES {
             let format = WeightFormat::for_type(ty);
-            let kernel = pollster::block_on(Matvec::with_f16_decode(ctx, format, decode))
+            let kernel = pollster::block_on(Matmul::with_f16_decode(ctx, format, decode))
                 .unwrap_or_else(|e| panic!("{e}"));
             let mut cases: Vec<((usize, usize), bool)> =
                 shapes(ty).into_iter().map(|s| (s, false)).collect();
             cases.push(((301, if ty.block_elems() == 256 { 512 } else { 96 }), true));
             for (i, ((rows, cols), split)) in cases.into_iter().enumerate() {
-                let (case, err) = matvec_case(ctx, &kernel, ty, rows, cols, split, 1000 + i as u64);
-                out.push(Outcome {
-                    op: "matvec".into(),
-                    case: format!("{} f16:{decode:?} {case}", ty.name()),
-                    error: err,
-                    tolerance: MATVEC_TOL,
-                });
+                let label = format!("{} f16:{decode:?}", ty.name());
+                matmul_cases(
+                    ctx,
+                    &kernel,
+                    ty,
+                    rows,
+                    cols,
+                    split,
+                    1000 + i as u64,
+                    &label,
+                    &mut out,
+                );
             }
         }
     }
-    report("matvec: GPU vs dequantize + linalg::matvec", &out);
+    report("matmul: GPU vs dequantize + linalg::matvec per token", &out);
 }
 
 #[test]
 fn embedding_every_type_split_and_unsplit() {
     let ctx = gpu();
+    let step = StepBuffer::new(ctx);
     let mut out = Vec::new();
     for decode in f16_decoders(ctx) {
         for ty in TYPES {
@@ -211,39 +289,49 @@ fn embedding_every_type_split_and_unsplit() {
             for split in [false, true] {
                 let mut rng = Rng::new(77 + split as u64);
                 let raw = random_weights(&mut rng, ty, rows, cols);
-                let limit = if split {
-                    split_limit(ty, rows, cols)
-                } else {
-                    ctx.max_binding_bytes()
-                };
-                let t = pollster::block_on(GpuTensor::upload_split(
-                    ctx, "tok", ty, rows, cols, &raw, limit,
-                ))
-                .unwrap_or_else(|e| panic!("{e}"));
-                // First row, last row, rows at part boundaries, a repeat.
-                let ids: Vec<u32> = vec![0, 52, 13, 14, 26, 27, 40, 5, 5];
-                let ids_buf = buffers::storage_from(ctx, "ids", &[&[9u32][..], &ids].concat());
-                let out_buf = buffers::storage(ctx, "emb", ids.len() * cols);
-                let b = kernel
-                    .bind(ctx, &t, &ids_buf, 1, ids.len(), &out_buf)
-                    .unwrap_or_else(|e| panic!("{e}"));
-                run_pass(ctx, |p| kernel.encode(p, &b));
-                let got = read_f32(ctx, &out_buf, ids.len() * cols);
+                let t = upload(ctx, ty, rows, cols, &raw, split);
                 let w = quant::dequantize_to_vec(ty, &raw).unwrap();
-                let want: Vec<f32> = ids
-                    .iter()
-                    .flat_map(|&id| w[id as usize * cols..(id as usize + 1) * cols].to_vec())
-                    .collect();
-                out.push(Outcome {
-                    op: "embedding".into(),
-                    case: format!(
-                        "{} f16:{decode:?} {rows}x{cols} in {} parts",
-                        ty.name(),
-                        t.parts.len()
-                    ),
-                    error: max_rel(&got, &want),
-                    tolerance: EMBEDDING_TOL,
-                });
+                for cap in CAPS {
+                    // First row, last row, rows at part boundaries, repeats.
+                    let ids: Vec<u32> = [0, 52, 13, 14, 26, 27, 40, 5, 5]
+                        .into_iter()
+                        .cycle()
+                        .take(cap)
+                        .collect();
+                    let ids_buf = buffers::storage_from(ctx, "ids", &ids);
+                    let out_buf = buffers::storage(ctx, "emb", cap * cols);
+                    let guard = vec![GUARD; cap * cols];
+                    let b = kernel
+                        .bind(ctx, &t, &ids_buf, &out_buf, &step.buffer, cap)
+                        .unwrap_or_else(|e| panic!("{e}"));
+                    for n in token_counts(cap) {
+                        ctx.queue
+                            .write_buffer(&out_buf, 0, bytemuck::cast_slice(&guard));
+                        run_step(ctx, &step, 0, n, |p| kernel.encode(p, &b));
+                        let got = read_f32(ctx, &out_buf, cap * cols);
+                        let want: Vec<f32> = ids[..n]
+                            .iter()
+                            .flat_map(|&id| {
+                                w[id as usize * cols..(id as usize + 1) * cols].to_vec()
+                            })
+                            .collect();
+                        out.push(Outcome {
+                            op: "embedding".into(),
+                            case: format!(
+                                "{} f16:{decode:?} {rows}x{cols} in {} parts cap {cap} n {n}",
+                                ty.name(),
+                                t.parts.len()
+                            ),
+                            error: unless_touched(
+                                max_rel(&got[..n * cols], &want),
+                                &got,
+                                &guard,
+                                n * cols,
+                            ),
+                            tolerance: EMBEDDING_TOL,
+                        });
+                    }
+                }
             }
         }
     }
@@ -251,132 +339,173 @@ fn embedding_every_type_split_and_unsplit() {
 }
 
 #[test]
-fn rms_norm_rope_silu_add() {
+fn rms_norm_every_capacity_and_token_count() {
     let ctx = gpu();
-    let mut out = Vec::new();
-    let mut rng = Rng::new(5);
-
+    let step = StepBuffer::new(ctx);
     let norm = pollster::block_on(RmsNorm::new(ctx)).unwrap();
-    for (n, n_rows) in [(1, 1), (100, 3), (576, 2), (4097, 2), (4096, 1)] {
-        let x = rng.vec(n * n_rows, 2.0);
-        let w = rng.vec(n, 1.5);
+    let mut rng = Rng::new(5);
+    let mut out = Vec::new();
+    for n_per in [1, 100, 576, 4097] {
+        let w = rng.vec(n_per, 1.5);
+        let wb = buffers::storage_from(ctx, "w", &w);
         let eps = 1e-5;
-        let (xb, wb) = (
-            buffers::storage_from(ctx, "x", &x),
-            buffers::storage_from(ctx, "w", &w),
-        );
-        let ob = buffers::storage(ctx, "out", n * n_rows);
-        let b = norm.bind(ctx, &xb, &wb, &ob, n, n_rows, eps).unwrap();
-        run_pass(ctx, |p| norm.encode(p, &b));
-        let got = read_f32(ctx, &ob, n * n_rows);
-        let mut want = vec![0f32; n * n_rows];
-        for r in 0..n_rows {
-            linalg::rms_norm(
-                &x[r * n..(r + 1) * n],
-                &w,
-                eps,
-                &mut want[r * n..(r + 1) * n],
-            );
-        }
-        out.push(Outcome {
-            op: "rms_norm".into(),
-            case: format!("{n_rows} rows of {n}"),
-            error: max_rel(&got, &want),
-            tolerance: RMS_NORM_TOL,
-        });
-    }
-
-    let rope = pollster::block_on(Rope::new(ctx)).unwrap();
-    for (head_dim, n_heads, n_tokens, theta) in [
-        (64, 9, 3, 1e5f32),
-        (128, 3, 5, 1e4),
-        (128, 32, 1, 1e6),
-        (2, 1, 1, 1e4),
-    ] {
-        let n = head_dim * n_heads * n_tokens;
-        let x = rng.vec(n, 1.0);
-        let xb = buffers::storage_from(ctx, "q", &x);
-        let pos_buf = buffers::storage_from(ctx, "pos", &[0u32]);
-        let b = rope
-            .bind(ctx, &xb, &pos_buf, head_dim, n_heads, n_tokens, theta)
-            .unwrap();
-        // One binding, many positions: only the position buffer changes between runs.
-        for pos0 in [0u32, 1, 17, 4095, 32767, 131000] {
-            ctx.queue.write_buffer(&xb, 0, bytemuck::cast_slice(&x));
-            ctx.queue
-                .write_buffer(&pos_buf, 0, bytemuck::bytes_of(&pos0));
-            run_pass(ctx, |p| rope.encode(p, &b));
-            let got = read_f32(ctx, &xb, n);
-            let mut want = x.clone();
-            for t in 0..n_tokens {
-                let tok = &mut want[t * head_dim * n_heads..(t + 1) * head_dim * n_heads];
-                linalg::rope(tok, head_dim, pos0 as usize + t, theta);
+        for cap in CAPS {
+            let x = rng.vec(n_per * cap, 2.0);
+            let xb = buffers::storage_from(ctx, "x", &x);
+            let ob = buffers::storage(ctx, "out", n_per * cap);
+            let guard = vec![GUARD; n_per * cap];
+            let b = norm
+                .bind(ctx, &xb, &wb, &ob, n_per, eps, &step.buffer, cap)
+                .unwrap();
+            for n in token_counts(cap) {
+                ctx.queue.write_buffer(&ob, 0, bytemuck::cast_slice(&guard));
+                run_step(ctx, &step, 0, n, |p| norm.encode(p, &b));
+                let got = read_f32(ctx, &ob, n_per * cap);
+                let mut want = vec![0f32; n_per * n];
+                for r in 0..n {
+                    let range = r * n_per..(r + 1) * n_per;
+                    linalg::rms_norm(&x[range.clone()], &w, eps, &mut want[range]);
+                }
+                out.push(Outcome {
+                    op: "rms_norm".into(),
+                    case: format!("rows of {n_per}, cap {cap} n {n}"),
+                    error: unless_touched(
+                        max_rel(&got[..n * n_per], &want),
+                        &got,
+                        &guard,
+                        n * n_per,
+                    ),
+                    tolerance: RMS_NORM_TOL,
+                });
             }
-            out.push(Outcome {
-                op: "rope".into(),
-                case: format!(
-                    "hd {head_dim} x {n_heads} heads x {n_tokens} tok, pos {pos0}, theta {theta:e}"
-                ),
-                error: max_abs(&got, &want),
-                tolerance: ROPE_TOL,
-            });
         }
     }
-
-    let silu = pollster::block_on(SiluMul::new(ctx)).unwrap();
-    for n in [1, 255, 257, 14339] {
-        let g = rng.vec(n, 8.0);
-        let u = rng.vec(n, 2.0);
-        let (gb, ub) = (
-            buffers::storage_from(ctx, "g", &g),
-            buffers::storage_from(ctx, "u", &u),
-        );
-        let ob = buffers::storage(ctx, "o", n);
-        let b = silu.bind(ctx, &gb, &ub, &ob, n).unwrap();
-        run_pass(ctx, |p| silu.encode(p, &b));
-        let got = read_f32(ctx, &ob, n);
-        let want: Vec<f32> = g
-            .iter()
-            .zip(&u)
-            .map(|(g, u)| linalg::silu(*g) * u)
-            .collect();
-        out.push(Outcome {
-            op: "silu_mul".into(),
-            case: format!("n {n}"),
-            error: max_rel(&got, &want),
-            tolerance: SILU_TOL,
-        });
-    }
-
-    let add = pollster::block_on(Add::new(ctx)).unwrap();
-    // The last size needs more than 65535 workgroups of 256: the grid wraps into y.
-    for n in [1usize, 1000, 65535 * 256 + 7] {
-        let a = rng.vec(n, 3.0);
-        let r = rng.vec(n, 3.0);
-        let (ab, rb) = (
-            buffers::storage_from(ctx, "a", &a),
-            buffers::storage_from(ctx, "r", &r),
-        );
-        let b = add.bind(ctx, &ab, &rb, n).unwrap();
-        run_pass(ctx, |p| add.encode(p, &b));
-        let got = read_f32(ctx, &ab, n);
-        let want: Vec<f32> = a.iter().zip(&r).map(|(a, r)| a + r).collect();
-        out.push(Outcome {
-            op: "add".into(),
-            case: format!("n {n}"),
-            error: max_abs(&got, &want),
-            tolerance: 0.0,
-        });
-    }
-    report(
-        "elementwise and normalisation ops vs mistral_reference::linalg",
-        &out,
-    );
+    report("rms_norm vs mistral_reference::linalg", &out);
 }
 
 #[test]
-fn argmax_rows_ties_and_offsets() {
+fn rope_every_capacity_token_count_and_position() {
     let ctx = gpu();
+    let step = StepBuffer::new(ctx);
+    let rope = pollster::block_on(Rope::new(ctx)).unwrap();
+    let mut rng = Rng::new(6);
+    let mut out = Vec::new();
+    for (head_dim, n_heads, theta) in [(64, 9, 1e5f32), (128, 3, 1e4), (128, 32, 1e6), (2, 1, 1e4)]
+    {
+        let row = head_dim * n_heads;
+        for cap in CAPS {
+            let x = rng.vec(row * cap, 1.0);
+            let xb = buffers::storage_from(ctx, "q", &x);
+            let b = rope
+                .bind(ctx, &xb, n_heads, head_dim, theta, &step.buffer, cap)
+                .unwrap();
+            // One binding, many steps: only the step buffer changes between runs.
+            for n in token_counts(cap) {
+                for pos0 in [0usize, 17, 4095, 131000] {
+                    ctx.queue.write_buffer(&xb, 0, bytemuck::cast_slice(&x));
+                    run_step(ctx, &step, pos0, n, |p| rope.encode(p, &b));
+                    let got = read_f32(ctx, &xb, row * cap);
+                    let mut want = x[..n * row].to_vec();
+                    for t in 0..n {
+                        linalg::rope(&mut want[t * row..(t + 1) * row], head_dim, pos0 + t, theta);
+                    }
+                    out.push(Outcome {
+                        op: "rope".into(),
+                        case: format!(
+                            "hd {head_dim} x {n_heads} heads, theta {theta:e}, cap {cap} n {n} pos {pos0}"
+                        ),
+                        error: unless_touched(max_abs(&got[..n * row], &want), &got, &x, n * row),
+                        tolerance: ROPE_TOL,
+                    });
+                }
+            }
+        }
+    }
+    report("rope vs mistral_reference::linalg", &out);
+}
+
+#[test]
+fn silu_mul_and_add_every_capacity_and_token_count() {
+    let ctx = gpu();
+    let step = StepBuffer::new(ctx);
+    let mut rng = Rng::new(7);
+    let mut out = Vec::new();
+
+    let silu = pollster::block_on(SiluMul::new(ctx)).unwrap();
+    for n_per in [1, 255, 257, 14339] {
+        for cap in CAPS {
+            let g = rng.vec(n_per * cap, 8.0);
+            let u = rng.vec(n_per * cap, 2.0);
+            let (gb, ub) = (
+                buffers::storage_from(ctx, "g", &g),
+                buffers::storage_from(ctx, "u", &u),
+            );
+            let ob = buffers::storage(ctx, "o", n_per * cap);
+            let guard = vec![GUARD; n_per * cap];
+            let b = silu
+                .bind(ctx, &gb, &ub, &ob, n_per, &step.buffer, cap)
+                .unwrap();
+            for n in token_counts(cap) {
+                ctx.queue.write_buffer(&ob, 0, bytemuck::cast_slice(&guard));
+                run_step(ctx, &step, 0, n, |p| silu.encode(p, &b));
+                let got = read_f32(ctx, &ob, n_per * cap);
+                let want: Vec<f32> = g[..n * n_per]
+                    .iter()
+                    .zip(&u)
+                    .map(|(g, u)| linalg::silu(*g) * u)
+                    .collect();
+                out.push(Outcome {
+                    op: "silu_mul".into(),
+                    case: format!("n {n_per} per token, cap {cap} n {n}"),
+                    error: unless_touched(
+                        max_rel(&got[..n * n_per], &want),
+                        &got,
+                        &guard,
+                        n * n_per,
+                    ),
+                    tolerance: SILU_TOL,
+                });
+            }
+        }
+    }
+
+    let add = pollster::block_on(Add::new(ctx)).unwrap();
+    // The last case needs more than 65535 workgroups of 256: the grid wraps into y.
+    let cases: Vec<(usize, Vec<usize>)> = vec![
+        (1, CAPS.to_vec()),
+        (1000, CAPS.to_vec()),
+        (65535 * 256 + 7, vec![1]),
+    ];
+    for (n_per, caps) in cases {
+        for cap in caps {
+            let a = rng.vec(n_per * cap, 3.0);
+            let r = rng.vec(n_per * cap, 3.0);
+            let (ab, rb) = (
+                buffers::storage_from(ctx, "a", &a),
+                buffers::storage_from(ctx, "r", &r),
+            );
+            let b = add.bind(ctx, &ab, &rb, n_per, &step.buffer, cap).unwrap();
+            for n in token_counts(cap) {
+                ctx.queue.write_buffer(&ab, 0, bytemuck::cast_slice(&a));
+                run_step(ctx, &step, 0, n, |p| add.encode(p, &b));
+                let got = read_f32(ctx, &ab, n_per * cap);
+                let want: Vec<f32> = a[..n * n_per].iter().zip(&r).map(|(a, r)| a + r).collect();
+                out.push(Outcome {
+                    op: "add".into(),
+                    case: format!("n {n_per} per token, cap {cap} n {n}"),
+                    error: unless_touched(max_abs(&got[..n * n_per], &want), &got, &a, n * n_per),
+                    tolerance: 0.0,
+                });
+            }
+        }
+    }
+    report("silu_mul and add vs mistral_reference::linalg", &out);
+}
+
+#[test]
+fn argmax_of_the_last_token_ties_and_capacities() {
+    let ctx = gpu();
+    let step = StepBuffer::new(ctx);
     let kernel = pollster::block_on(Argmax::new(ctx)).unwrap();
     let mut rng = Rng::new(11);
     let mut out = Vec::new();
@@ -395,21 +524,35 @@ fn argmax_rows_ties_and_offsets() {
     neg.iter_mut().for_each(|v| *v = -v.abs() - 1.0);
     cases.push(("all negative n 999".into(), neg));
     for (name, values) in cases {
-        // Values placed after a prefix, to exercise the row offset.
-        let offset = 5;
-        let data: Vec<f32> = [vec![1e30; offset], values.clone()].concat();
-        let vb = buffers::storage_from(ctx, "values", &data);
-        let rb = buffers::storage_from(ctx, "result", &[u32::MAX; 2]);
-        let b = kernel.bind(ctx, &vb, offset, values.len(), &rb, 1).unwrap();
-        run_pass(ctx, |p| kernel.encode(p, &b));
-        let got = read_u32(ctx, &rb, 2)[1] as usize;
-        let want = mistral_reference::argmax(&values);
-        out.push(Outcome {
-            op: "argmax".into(),
-            case: format!("{name} (got {got}, want {want})"),
-            error: (got != want) as u8 as f64,
-            tolerance: 0.0,
-        });
+        let vocab = values.len();
+        for cap in CAPS {
+            let vb = buffers::storage(ctx, "logits", cap * vocab);
+            let rb = buffers::storage_from(ctx, "result", &[u32::MAX; 1]);
+            let b = kernel
+                .bind(ctx, &vb, vocab, &rb, &step.buffer, cap)
+                .unwrap();
+            for n in token_counts(cap) {
+                // Other rows hold a larger value elsewhere, so reading the wrong row shows.
+                let mut data = vec![0f32; cap * vocab];
+                for (r, row) in data.chunks_mut(vocab).enumerate() {
+                    if r == n - 1 {
+                        row.copy_from_slice(&values);
+                    } else {
+                        row[(r * 7 + 3) % vocab] = 1e30;
+                    }
+                }
+                ctx.queue.write_buffer(&vb, 0, bytemuck::cast_slice(&data));
+                run_step(ctx, &step, 0, n, |p| kernel.encode(p, &b));
+                let got = read_u32(ctx, &rb, 1)[0] as usize;
+                let want = mistral_reference::argmax(&values);
+                out.push(Outcome {
+                    op: "argmax".into(),
+                    case: format!("{name}, cap {cap} n {n} (got {got}, want {want})"),
+                    error: (got != want) as u8 as f64,
+                    tolerance: 0.0,
+                });
+            }
+        }
     }
     report("argmax vs mistral_reference::argmax", &out);
 }

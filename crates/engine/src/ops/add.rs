@@ -1,9 +1,10 @@
-//! Residual add in place, `acc += addend` (`shaders/add.wgsl`).
+//! Residual add in place over a chunk of tokens, `acc[t, :] += addend[t, :]` for
+//! `t < step.n_tokens` (`shaders/add.wgsl`).
 
 use crate::buffers;
 use crate::context::GpuContext;
 use crate::error::Result;
-use crate::ops::{check_len, grid_for, to_u32, Kernel, Slot};
+use crate::ops::{check_len, check_step, grid_for, to_u32, Kernel, Slot};
 use crate::shaders;
 
 #[repr(C)]
@@ -24,26 +25,36 @@ pub struct AddBinding {
 
 impl Add {
     pub async fn new(ctx: &GpuContext) -> Result<Self> {
-        let slots = [Slot::Uniform, Slot::Read, Slot::ReadWrite];
+        let slots = [Slot::Uniform, Slot::Read, Slot::Read, Slot::ReadWrite];
         Ok(Add {
             kernel: Kernel::new(ctx, &shaders::add(), &slots).await?,
         })
     }
 
+    /// Binds `acc += addend` on `[cap x n]` buffers; the grid covers `cap` tokens and the kernel
+    /// stops at the step's token count.
+    #[allow(clippy::too_many_arguments)]
     pub fn bind(
         &self,
         ctx: &GpuContext,
         acc: &wgpu::Buffer,
         addend: &wgpu::Buffer,
         n: usize,
+        step: &wgpu::Buffer,
+        cap: usize,
     ) -> Result<AddBinding> {
-        check_len(acc, n, "add accumulator")?;
-        check_len(addend, n, "add addend")?;
-        let n = to_u32(n, "n")?;
-        let uniform = buffers::uniform(ctx, "add params", &ElementwiseParams { n, _pad: [0; 3] });
+        check_len(acc, n * cap, "add accumulator")?;
+        check_len(addend, n * cap, "add addend")?;
+        check_step(step)?;
+        let total = to_u32(n * cap, "n x cap")?;
+        let params = ElementwiseParams {
+            n: to_u32(n, "n")?,
+            _pad: [0; 3],
+        };
+        let uniform = buffers::uniform(ctx, "add params", &params);
         Ok(AddBinding {
-            group: self.kernel.bind(ctx, &[&uniform, addend, acc]),
-            grid: grid_for(ctx, n.div_ceil(256)),
+            group: self.kernel.bind(ctx, &[&uniform, step, addend, acc]),
+            grid: grid_for(ctx, total.div_ceil(256)),
         })
     }
 

@@ -1,11 +1,12 @@
 //! Embedding lookup straight from the quantized token table (`shaders/embedding.wgsl`): the
-//! token ids live in a GPU buffer, so a decode step can feed the previous argmax back in.
+//! token ids live in a GPU buffer, so a decode step can feed the previous argmax back in. The
+//! grid covers the binding's capacity; tokens from `step.n_tokens` on are skipped.
 
 use crate::buffers;
 use crate::context::GpuContext;
 use crate::error::{EngineError, Result};
 use crate::layout::WeightFormat;
-use crate::ops::{check_grid, check_len, to_u32, Kernel, Slot};
+use crate::ops::{check_grid, check_len, check_step, to_u32, weight_slots, Kernel};
 use crate::shaders::{self, F16Decode};
 use crate::tensor::GpuTensor;
 
@@ -18,9 +19,6 @@ struct EmbeddingParams {
     rows: u32,
     cols: u32,
     blocks_per_row: u32,
-    n_tokens: u32,
-    ids_offset: u32,
-    _pad: [u32; 2],
 }
 
 pub struct Embedding {
@@ -44,22 +42,24 @@ impl Embedding {
         format: WeightFormat,
         f16: F16Decode,
     ) -> Result<Self> {
-        let mut slots = vec![Slot::Uniform, Slot::Read, Slot::ReadWrite];
-        slots.extend(std::iter::repeat_n(Slot::Read, format.n_arrays()));
-        let kernel = Kernel::new(ctx, &shaders::embedding(format, f16), &slots).await?;
+        let kernel =
+            Kernel::with_bindings(ctx, &shaders::embedding(format, f16), &weight_slots(format))
+                .await?;
         Ok(Embedding { format, kernel })
     }
 
-    /// Binds `out[t, :] = table[ids[ids_offset + t], :]` for `n_tokens` tokens. Ids outside the
-    /// table leave their output row untouched (callers validate ids on the CPU side).
+    /// Binds `out[t, :] = table[ids[t], :]` for `t < step.n_tokens` (ids `u32[cap]`, out
+    /// `[cap x cols]`). Ids outside the table leave their output row untouched (callers validate
+    /// ids on the CPU side).
+    #[allow(clippy::too_many_arguments)]
     pub fn bind(
         &self,
         ctx: &GpuContext,
         table: &GpuTensor,
         ids: &wgpu::Buffer,
-        ids_offset: usize,
-        n_tokens: usize,
         out: &wgpu::Buffer,
+        step: &wgpu::Buffer,
+        cap: usize,
     ) -> Result<EmbeddingBinding> {
         if table.format != self.format {
             return Err(EngineError::Shape(format!(
@@ -67,8 +67,9 @@ impl Embedding {
                 self.format, table.name, table.format
             )));
         }
-        check_len(ids, ids_offset + n_tokens, "embedding ids")?;
-        check_len(out, n_tokens * table.cols, "embedding output")?;
+        check_len(ids, cap, "embedding ids")?;
+        check_len(out, cap * table.cols, "embedding output")?;
+        check_step(step)?;
         let x_groups = to_u32(table.cols, "cols")?.div_ceil(WORKGROUP);
         let mut groups = Vec::new();
         for part in &table.parts {
@@ -77,14 +78,12 @@ impl Embedding {
                 rows: to_u32(part.rows, "rows")?,
                 cols: to_u32(table.cols, "cols")?,
                 blocks_per_row: to_u32(table.format.blocks_per_row(table.cols), "blocks")?,
-                n_tokens: to_u32(n_tokens, "tokens")?,
-                ids_offset: to_u32(ids_offset, "ids offset")?,
-                _pad: [0; 2],
             };
             let uniform = buffers::uniform(ctx, "embedding params", &params);
             let mut bufs = vec![&uniform, ids, out];
             bufs.extend(part.arrays.iter());
-            let grid = check_grid(ctx, [x_groups, params.n_tokens.max(1), 1], "embedding")?;
+            bufs.push(step);
+            let grid = check_grid(ctx, [x_groups, to_u32(cap, "cap")?.max(1), 1], "embedding")?;
             groups.push((self.kernel.bind(ctx, &bufs), grid));
         }
         Ok(EmbeddingBinding { groups })

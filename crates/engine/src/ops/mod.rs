@@ -4,6 +4,7 @@
 mod add;
 mod argmax;
 mod embedding;
+mod matmul;
 mod matvec;
 mod rms_norm;
 mod rope;
@@ -12,6 +13,7 @@ mod silu_mul;
 pub use add::{Add, AddBinding};
 pub use argmax::{Argmax, ArgmaxBinding};
 pub use embedding::{Embedding, EmbeddingBinding};
+pub use matmul::{Matmul, MatmulBinding};
 pub use matvec::{Matvec, MatvecBinding};
 pub use rms_norm::{RmsNorm, RmsNormBinding};
 pub use rope::{Rope, RopeBinding};
@@ -34,17 +36,30 @@ pub(crate) struct Kernel {
     pub pipeline: wgpu::ComputePipeline,
     pub layout: wgpu::BindGroupLayout,
     pub name: String,
+    /// Binding number of each slot, in the order `bind` takes buffers.
+    bindings: Vec<u32>,
 }
 
 impl Kernel {
+    /// A kernel whose slots are bindings 0, 1, 2, ...
     pub async fn new(ctx: &GpuContext, src: &ShaderModuleSource, slots: &[Slot]) -> Result<Self> {
+        let numbered: Vec<(u32, Slot)> = (0u32..).zip(slots.iter().copied()).collect();
+        Self::with_bindings(ctx, src, &numbered).await
+    }
+
+    /// A kernel with explicit binding numbers (the weight decoders own bindings 3 and 4, so a
+    /// driver's extra buffers go after them).
+    pub async fn with_bindings(
+        ctx: &GpuContext,
+        src: &ShaderModuleSource,
+        slots: &[(u32, Slot)],
+    ) -> Result<Self> {
         let what = format!("compiling shader {}", src.name);
         ctx.scoped(&what, || {
             let entries: Vec<wgpu::BindGroupLayoutEntry> = slots
                 .iter()
-                .enumerate()
-                .map(|(i, slot)| wgpu::BindGroupLayoutEntry {
-                    binding: i as u32,
+                .map(|&(binding, slot)| wgpu::BindGroupLayoutEntry {
+                    binding,
                     visibility: wgpu::ShaderStages::COMPUTE,
                     ty: match slot {
                         Slot::Uniform => wgpu::BindingType::Buffer {
@@ -96,6 +111,7 @@ impl Kernel {
                 pipeline,
                 layout,
                 name: src.name.clone(),
+                bindings: slots.iter().map(|&(b, _)| b).collect(),
             }
         })
         .await
@@ -105,9 +121,9 @@ impl Kernel {
     pub fn bind(&self, ctx: &GpuContext, buffers: &[&wgpu::Buffer]) -> wgpu::BindGroup {
         let entries: Vec<wgpu::BindGroupEntry> = buffers
             .iter()
-            .enumerate()
-            .map(|(i, b)| wgpu::BindGroupEntry {
-                binding: i as u32,
+            .zip(&self.bindings)
+            .map(|(b, &binding)| wgpu::BindGroupEntry {
+                binding,
                 resource: b.as_entire_binding(),
             })
             .collect();
@@ -158,6 +174,20 @@ pub(crate) fn check_len(buffer: &wgpu::Buffer, len: usize, what: &str) -> Result
         )));
     }
     Ok(())
+}
+
+/// Errors unless `step` can hold the step parameters (`crate::step::StepParams`).
+pub(crate) fn check_step(step: &wgpu::Buffer) -> Result<()> {
+    check_len(step, 4, "step buffer")
+}
+
+/// Slots of a kernel that reads weights of `format`: params (0), an input (1), the output (2),
+/// the decoder's weight arrays (3, and 4 where the format has two) and the step buffer (5).
+pub(crate) fn weight_slots(format: crate::layout::WeightFormat) -> Vec<(u32, Slot)> {
+    let mut slots = vec![(0, Slot::Uniform), (1, Slot::Read), (2, Slot::ReadWrite)];
+    slots.extend((3..).take(format.n_arrays()).map(|b| (b, Slot::Read)));
+    slots.push((5, Slot::Read));
+    slots
 }
 
 /// Converts a size to the u32 a kernel parameter holds.

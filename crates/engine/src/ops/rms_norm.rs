@@ -1,18 +1,18 @@
-//! RMSNorm of `n_rows` rows of `n` values (`shaders/rms_norm.wgsl`), one workgroup per row.
+//! RMSNorm of each token's row of `n` values (`shaders/rms_norm.wgsl`), one workgroup per row;
+//! the grid covers the binding's capacity and rows from `step.n_tokens` on are skipped.
 
 use crate::buffers;
 use crate::context::GpuContext;
-use crate::error::{EngineError, Result};
-use crate::ops::{check_len, to_u32, Kernel, Slot};
+use crate::error::Result;
+use crate::ops::{check_grid, check_len, check_step, to_u32, Kernel, Slot};
 use crate::shaders;
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct RmsNormParams {
     n: u32,
-    n_rows: u32,
     eps: f32,
-    _pad: u32,
+    _pad: [u32; 2],
 }
 
 pub struct RmsNorm {
@@ -26,13 +26,19 @@ pub struct RmsNormBinding {
 
 impl RmsNorm {
     pub async fn new(ctx: &GpuContext) -> Result<Self> {
-        let slots = [Slot::Uniform, Slot::Read, Slot::Read, Slot::ReadWrite];
+        let slots = [
+            Slot::Uniform,
+            Slot::Read,
+            Slot::Read,
+            Slot::Read,
+            Slot::ReadWrite,
+        ];
         Ok(RmsNorm {
             kernel: Kernel::new(ctx, &shaders::rms_norm(), &slots).await?,
         })
     }
 
-    /// Binds `out[r, :] = x[r, :] / rms(x[r, :]) * weight` for `n_rows` rows of `n`.
+    /// Binds `out[t, :] = x[t, :] / rms(x[t, :]) * weight` on `[cap x n]` buffers.
     #[allow(clippy::too_many_arguments)]
     pub fn bind(
         &self,
@@ -41,28 +47,24 @@ impl RmsNorm {
         weight: &wgpu::Buffer,
         out: &wgpu::Buffer,
         n: usize,
-        n_rows: usize,
         eps: f32,
+        step: &wgpu::Buffer,
+        cap: usize,
     ) -> Result<RmsNormBinding> {
-        check_len(x, n * n_rows, "rms_norm input")?;
+        check_len(x, n * cap, "rms_norm input")?;
         check_len(weight, n, "rms_norm weight")?;
-        check_len(out, n * n_rows, "rms_norm output")?;
-        let rows = to_u32(n_rows, "rows")?;
-        if rows > ctx.limits.max_compute_workgroups_per_dimension {
-            return Err(EngineError::Shape(format!(
-                "rms_norm over {rows} rows exceeds the workgroup grid limit"
-            )));
-        }
+        check_len(out, n * cap, "rms_norm output")?;
+        check_step(step)?;
+        let grid = check_grid(ctx, [to_u32(cap, "cap")?.max(1), 1, 1], "rms_norm")?;
         let params = RmsNormParams {
             n: to_u32(n, "n")?,
-            n_rows: rows,
             eps,
-            _pad: 0,
+            _pad: [0; 2],
         };
         let uniform = buffers::uniform(ctx, "rms_norm params", &params);
         Ok(RmsNormBinding {
-            group: self.kernel.bind(ctx, &[&uniform, x, weight, out]),
-            grid: [rows.max(1), 1, 1],
+            group: self.kernel.bind(ctx, &[&uniform, step, x, weight, out]),
+            grid,
         })
     }
 

@@ -1,11 +1,12 @@
-//! Rotary position embedding in place on adjacent pairs (`shaders/rope.wgsl`). The position
-//! comes from a u32 buffer written per step; the inverse frequencies are computed here, in f32,
-//! exactly as the CPU reference computes them, and uploaded once per binding.
+//! Rotary position embedding in place on adjacent pairs (`shaders/rope.wgsl`), over a chunk of
+//! tokens: token `t` is at position `step.pos0 + t`, read from the step buffer at run time. The
+//! inverse frequencies are computed here, in f32, exactly as the CPU reference computes them,
+//! and uploaded once per binding.
 
 use crate::buffers;
 use crate::context::GpuContext;
 use crate::error::{EngineError, Result};
-use crate::ops::{check_grid, check_len, to_u32, Kernel, Slot};
+use crate::ops::{check_grid, check_len, check_step, to_u32, Kernel, Slot};
 use crate::shaders;
 
 const WORKGROUP: u32 = 64;
@@ -15,8 +16,7 @@ const WORKGROUP: u32 = 64;
 struct RopeParams {
     head_dim: u32,
     n_heads: u32,
-    n_tokens: u32,
-    _pad: u32,
+    _pad: [u32; 2],
 }
 
 pub struct Rope {
@@ -45,38 +45,40 @@ impl Rope {
         })
     }
 
-    /// Binds RoPE over `x` = `n_tokens` tokens of `n_heads` heads of `head_dim`; token t is at
-    /// position `pos[0] + t`.
+    /// Binds RoPE over `x` = `[cap x n_heads * head_dim]`.
     #[allow(clippy::too_many_arguments)]
     pub fn bind(
         &self,
         ctx: &GpuContext,
         x: &wgpu::Buffer,
-        pos: &wgpu::Buffer,
-        head_dim: usize,
         n_heads: usize,
-        n_tokens: usize,
+        head_dim: usize,
         theta: f32,
+        step: &wgpu::Buffer,
+        cap: usize,
     ) -> Result<RopeBinding> {
         if !head_dim.is_multiple_of(2) {
             return Err(EngineError::Shape(format!(
                 "RoPE needs an even head_dim, got {head_dim}"
             )));
         }
-        check_len(x, head_dim * n_heads * n_tokens, "rope input")?;
-        check_len(pos, 1, "rope position")?;
+        check_len(x, head_dim * n_heads * cap, "rope input")?;
+        check_step(step)?;
         let params = RopeParams {
             head_dim: to_u32(head_dim, "head_dim")?,
             n_heads: to_u32(n_heads, "n_heads")?,
-            n_tokens: to_u32(n_tokens, "n_tokens")?,
-            _pad: 0,
+            _pad: [0; 2],
         };
         let inv_freq = buffers::storage_from(ctx, "rope inv_freq", &inv_freq(head_dim, theta));
         let uniform = buffers::uniform(ctx, "rope params", &params);
         let pairs = params.n_heads * params.head_dim / 2;
-        let grid = [pairs.div_ceil(WORKGROUP).max(1), params.n_tokens.max(1), 1];
+        let grid = [
+            pairs.div_ceil(WORKGROUP).max(1),
+            to_u32(cap, "cap")?.max(1),
+            1,
+        ];
         Ok(RopeBinding {
-            group: self.kernel.bind(ctx, &[&uniform, pos, &inv_freq, x]),
+            group: self.kernel.bind(ctx, &[&uniform, step, &inv_freq, x]),
             grid: check_grid(ctx, grid, "rope")?,
             inv_freq,
         })

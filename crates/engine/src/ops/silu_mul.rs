@@ -1,9 +1,10 @@
-//! `out = silu(gate) * up` (`shaders/silu_mul.wgsl`), the SwiGLU feed-forward gate.
+//! `out = silu(gate) * up` over a chunk of tokens (`shaders/silu_mul.wgsl`), the SwiGLU
+//! feed-forward gate.
 
 use crate::buffers;
 use crate::context::GpuContext;
 use crate::error::Result;
-use crate::ops::{check_len, grid_for, to_u32, Kernel, Slot};
+use crate::ops::{check_len, check_step, grid_for, to_u32, Kernel, Slot};
 use crate::shaders;
 
 #[repr(C)]
@@ -24,12 +25,20 @@ pub struct SiluMulBinding {
 
 impl SiluMul {
     pub async fn new(ctx: &GpuContext) -> Result<Self> {
-        let slots = [Slot::Uniform, Slot::Read, Slot::Read, Slot::ReadWrite];
+        let slots = [
+            Slot::Uniform,
+            Slot::Read,
+            Slot::Read,
+            Slot::Read,
+            Slot::ReadWrite,
+        ];
         Ok(SiluMul {
             kernel: Kernel::new(ctx, &shaders::silu_mul(), &slots).await?,
         })
     }
 
+    /// Binds the gate on `[cap x n]` buffers (`n` values per token).
+    #[allow(clippy::too_many_arguments)]
     pub fn bind(
         &self,
         ctx: &GpuContext,
@@ -37,19 +46,22 @@ impl SiluMul {
         up: &wgpu::Buffer,
         out: &wgpu::Buffer,
         n: usize,
+        step: &wgpu::Buffer,
+        cap: usize,
     ) -> Result<SiluMulBinding> {
-        check_len(gate, n, "silu_mul gate")?;
-        check_len(up, n, "silu_mul up")?;
-        check_len(out, n, "silu_mul output")?;
-        let n = to_u32(n, "n")?;
-        let uniform = buffers::uniform(
-            ctx,
-            "silu_mul params",
-            &ElementwiseParams { n, _pad: [0; 3] },
-        );
+        check_len(gate, n * cap, "silu_mul gate")?;
+        check_len(up, n * cap, "silu_mul up")?;
+        check_len(out, n * cap, "silu_mul output")?;
+        check_step(step)?;
+        let total = to_u32(n * cap, "n x cap")?;
+        let params = ElementwiseParams {
+            n: to_u32(n, "n")?,
+            _pad: [0; 3],
+        };
+        let uniform = buffers::uniform(ctx, "silu_mul params", &params);
         Ok(SiluMulBinding {
-            group: self.kernel.bind(ctx, &[&uniform, gate, up, out]),
-            grid: grid_for(ctx, n.div_ceil(256)),
+            group: self.kernel.bind(ctx, &[&uniform, step, gate, up, out]),
+            grid: grid_for(ctx, total.div_ceil(256)),
         })
     }
 
