@@ -6,7 +6,7 @@
 //!
 //! Measured on lavapipe (2 shared Zen 4 cores, loaded; `bench_matmul`, 4096x4096, 16 tokens):
 //! one row x 8 tokens per invocation ran Q4_0 at 83 tok/s; four rows x 8 tokens (x loads shared
-//! by four rows) at 157 tok/s (Q8_0 141, Q4_K 146), against 16 matvecs at ~1.5-2x that rate
+//! by four rows) at 157 tok/s (Q8_0 141, Q4_K 146), against 16 matvecs at 1.2-2.2x that rate
 //! there: on a CPU the scalar `weight()` decoder costs more than the saved re-decoding. Per-type
 //! vectorized block decoders (as matvec_<type>.wgsl has) are the next step.
 
