@@ -9,6 +9,7 @@ mod demo;
 mod fuzz;
 mod setup;
 mod shell;
+mod test_summary;
 
 use std::process::ExitCode;
 
@@ -46,6 +47,6 @@ fn test() -> Result<(), String> {
         "warnings",
     ])?;
     // Release: model-level tests run the f32 reference over a 135M-parameter model.
-    shell::cargo(&["test", "--workspace", "--release"])?;
+    test_summary::cargo_test(&["test", "--workspace", "--release"])?;
     Ok(())
 }

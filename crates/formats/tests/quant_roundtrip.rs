@@ -305,36 +305,3 @@ fn bad_sizes_are_errors_not_panics() {
         ));
     }
 }
-
-/// Throughput check for the brief "SmolLM2's 135M weights in well under a second":
-/// `cargo test --release -p mistral-formats --test quant_roundtrip -- --ignored --nocapture`.
-#[test]
-#[ignore = "timing; run by hand"]
-fn dequantize_throughput() {
-    const N: usize = 135 * 1024 * 1024 / 256 * 256;
-    let mut rng = Rng(1);
-    for ty in TensorType::ALL {
-        let blocks = N / ty.block_elems();
-        // Random bytes: scale fields may be NaN or huge, which costs nothing extra.
-        let data: Vec<u8> = (0..blocks * ty.block_bytes())
-            .map(|_| rng.next_u64() as u8)
-            .collect();
-        let t = std::time::Instant::now();
-        let out = dequantize_to_vec(ty, &data).unwrap();
-        let cold = t.elapsed().as_secs_f64();
-        // Second pass into the same (already faulted-in) buffer: the codec alone.
-        let mut out2 = out;
-        let t = std::time::Instant::now();
-        dequantize(ty, &data, &mut out2).unwrap();
-        let warm = t.elapsed().as_secs_f64();
-        eprintln!(
-            "{:5}: {N} weights in {:.0} ms with allocation, {:.0} ms into a reused buffer ({:.2} Gweights/s)",
-            ty.name(),
-            cold * 1e3,
-            warm * 1e3,
-            N as f64 / warm / 1e9
-        );
-        let out = out2;
-        std::hint::black_box(&out);
-    }
-}
