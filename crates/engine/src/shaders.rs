@@ -4,6 +4,7 @@
 //! decoder of one type (`quant_<type>.wgsl`) and, for matvec, its block dot (`matvec_<type>.wgsl`).
 
 use crate::layout::WeightFormat;
+use crate::ops::KvStorage;
 
 macro_rules! shader_files {
     ($($ident:ident = $file:literal;)*) => {
@@ -40,6 +41,13 @@ shader_files! {
     SILU_MUL = "silu_mul.wgsl";
     ADD = "add.wgsl";
     ARGMAX = "argmax.wgsl";
+    KV_WRITE = "kv_write.wgsl";
+    KV_STORE_F32 = "kv_store_f32.wgsl";
+    KV_STORE_F16 = "kv_store_f16.wgsl";
+    KV_LOAD_F32 = "kv_load_f32.wgsl";
+    KV_LOAD_F16 = "kv_load_f16.wgsl";
+    ATTENTION = "attention.wgsl";
+    ATTENTION_MERGE = "attention_merge.wgsl";
 }
 
 /// A complete WGSL module: a name for labels and error messages, the files it is made of, and
@@ -194,5 +202,52 @@ pub fn all_modules() -> Vec<ShaderModuleSource> {
         }
     }
     out.extend([rms_norm(), rope(), silu_mul(), add(), argmax()]);
+    out.extend(kv_attention_modules());
+    out
+}
+
+/// The KV cache write into a cache of `storage`.
+pub fn kv_write(storage: KvStorage) -> ShaderModuleSource {
+    let store = match storage {
+        KvStorage::F32 => "kv_store_f32.wgsl",
+        KvStorage::F16 => "kv_store_f16.wgsl",
+    };
+    with_step(assemble(
+        format!("kv_write_{}", storage.name()),
+        "kv_write",
+        &["kv_write.wgsl", store],
+    ))
+}
+
+/// Attention over a cache of `storage` (f16 pairs widened by `f16`; unused for f32).
+pub fn attention(storage: KvStorage, f16: F16Decode) -> ShaderModuleSource {
+    let files: &[&'static str] = match storage {
+        KvStorage::F32 => &["attention.wgsl", "kv_load_f32.wgsl"],
+        KvStorage::F16 => &[f16.file(), "attention.wgsl", "kv_load_f16.wgsl"],
+    };
+    let name = match storage {
+        KvStorage::F32 => "attention_f32".to_string(),
+        KvStorage::F16 => format!("attention_f16_{f16:?}"),
+    };
+    with_step(assemble(name, "attention", files))
+}
+
+/// The merge of attention's key splits.
+pub fn attention_merge() -> ShaderModuleSource {
+    with_step(assemble(
+        "attention_merge".into(),
+        "attention_merge",
+        &["attention_merge.wgsl"],
+    ))
+}
+
+fn kv_attention_modules() -> Vec<ShaderModuleSource> {
+    let mut out = vec![
+        kv_write(KvStorage::F32),
+        kv_write(KvStorage::F16),
+        attention(KvStorage::F32, F16Decode::Bits),
+        attention_merge(),
+    ];
+    out.extend(F16Decode::ALL.map(|d| attention(KvStorage::F16, d)));
     out
 }

@@ -3,7 +3,10 @@
 
 mod add;
 mod argmax;
+mod attention;
 mod embedding;
+mod kv_cache;
+mod kv_write;
 mod matmul;
 mod matvec;
 mod rms_norm;
@@ -12,7 +15,10 @@ mod silu_mul;
 
 pub use add::{Add, AddBinding};
 pub use argmax::{Argmax, ArgmaxBinding};
+pub use attention::{Attention, AttentionBinding};
 pub use embedding::{Embedding, EmbeddingBinding};
+pub use kv_cache::{KvCache, KvStorage};
+pub use kv_write::{KvWrite, KvWriteBinding};
 pub use matmul::{Matmul, MatmulBinding};
 pub use matvec::{Matvec, MatvecBinding};
 pub use rms_norm::{RmsNorm, RmsNormBinding};

@@ -1,0 +1,213 @@
+//! Attention of a chunk's queries over the rolling KV cache (`shaders/attention.wgsl`, and
+//! `shaders/attention_merge.wgsl` when the keys are split).
+//!
+//! Query token i of a step sits at position p = pos0 + i and attends to the keys
+//! [max(0, p - W + 1), p] (no window: [0, p]), key j in ring slot j % ring_len, with scale
+//! 1/sqrt(head_dim) and GQA (head h reads KV head h / (n_heads / n_kv_heads)), as
+//! `mistral_reference::forward`. The caller runs [`super::KvWrite`] for the chunk first, in the
+//! same pass. That is exact while the chunk's writes only overwrite positions no query still
+//! needs: ring_len >= W + cap - 1 with a window, or every position < ring_len without one.
+//!
+//! Decode (cap = 1) splits the keys over up to `ring/256` workgroups per head and merges the
+//! partial softmaxes in a second dispatch (flash-decoding), so a long window does not leave the
+//! GPU with one workgroup per head. Prefill chunks already have cap * n_heads workgroups and run
+//! one per (token, head), without the merge.
+
+use crate::buffers;
+use crate::context::GpuContext;
+use crate::error::{EngineError, Result};
+use crate::ops::{check_grid, check_len, to_u32, Kernel, KvCache, KvStorage, Slot};
+use crate::shaders::{self, F16Decode};
+
+/// Keys per split aimed at in decode: enough to amortise the merge, few enough that a 4096
+/// window gives 16 workgroups per head.
+const SPLIT_KEYS: usize = 256;
+/// Largest head_dim the kernel holds (pairs of dims per lane x 64 lanes, see attention.wgsl).
+const MAX_HEAD_DIM: usize = 256;
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct AttentionParams {
+    n_heads: u32,
+    group: u32,
+    head_dim: u32,
+    kv_dim: u32,
+    ring_len: u32,
+    window: u32,
+    n_splits: u32,
+    scale: f32,
+}
+
+pub struct Attention {
+    attention: Kernel,
+    merge: Kernel,
+    storage: KvStorage,
+}
+
+pub struct AttentionBinding {
+    group: wgpu::BindGroup,
+    grid: [u32; 3],
+    /// The merge dispatch, when the keys are split.
+    merge: Option<(wgpu::BindGroup, [u32; 3])>,
+    /// Partial softmaxes of the splits (kept alive with the bind groups that use it).
+    _partials: wgpu::Buffer,
+}
+
+impl AttentionBinding {
+    /// How many workgroups share one query head's keys (1: no merge pass).
+    pub fn n_splits(&self) -> u32 {
+        self.grid[0]
+    }
+}
+
+impl Attention {
+    pub async fn new(ctx: &GpuContext, storage: KvStorage) -> Result<Self> {
+        Self::with_f16_decode(ctx, storage, ctx.features.f16_decode()).await
+    }
+
+    /// The kernels with a chosen f16 decoder for an f16 cache (tests run both where the device
+    /// has both; an f32 cache ignores it).
+    pub async fn with_f16_decode(
+        ctx: &GpuContext,
+        storage: KvStorage,
+        f16: F16Decode,
+    ) -> Result<Self> {
+        let slots = [
+            Slot::Uniform,
+            Slot::Read,
+            Slot::Read,
+            Slot::Read,
+            Slot::Read,
+            Slot::ReadWrite,
+            Slot::ReadWrite,
+        ];
+        let merge_slots = [Slot::Uniform, Slot::Read, Slot::Read, Slot::ReadWrite];
+        Ok(Attention {
+            attention: Kernel::new(ctx, &shaders::attention(storage, f16), &slots).await?,
+            merge: Kernel::new(ctx, &shaders::attention_merge(), &merge_slots).await?,
+            storage,
+        })
+    }
+
+    /// Binds attention of up to `cap` queries (`q`, RoPE applied, `[cap][n_heads][head_dim]`)
+    /// over `layer` of `cache`, writing `out` in the layout of `q`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn bind(
+        &self,
+        ctx: &GpuContext,
+        q: &wgpu::Buffer,
+        cache: &KvCache,
+        layer: usize,
+        out: &wgpu::Buffer,
+        n_heads: usize,
+        n_kv_heads: usize,
+        head_dim: usize,
+        window: Option<usize>,
+        step: &wgpu::Buffer,
+        cap: usize,
+    ) -> Result<AttentionBinding> {
+        if cache.storage != self.storage {
+            return Err(EngineError::Shape(format!(
+                "attention built for a {} cache bound to a {} cache",
+                self.storage.name(),
+                cache.storage.name()
+            )));
+        }
+        if head_dim == 0 || head_dim > MAX_HEAD_DIM || !head_dim.is_multiple_of(2) {
+            return Err(EngineError::Shape(format!(
+                "attention supports even head dimensions up to {MAX_HEAD_DIM}, not {head_dim}"
+            )));
+        }
+        if n_kv_heads == 0 || n_heads == 0 || !n_heads.is_multiple_of(n_kv_heads) {
+            return Err(EngineError::Shape(format!(
+                "attention: {n_heads} query heads cannot share {n_kv_heads} KV heads evenly"
+            )));
+        }
+        if n_kv_heads * head_dim != cache.kv_dim {
+            return Err(EngineError::Shape(format!(
+                "attention: {n_kv_heads} KV heads x {head_dim} does not match the cache rows of {}",
+                cache.kv_dim
+            )));
+        }
+        let ring = cache.ring_len;
+        let needed = match window {
+            Some(0) => {
+                return Err(EngineError::Shape(
+                    "attention: a sliding window of 0 keys".into(),
+                ))
+            }
+            // The chunk's writes land on positions up to pos0 + cap - 1 - ring; the first query
+            // still needs pos0 - W + 1.
+            Some(w) => w + cap - 1,
+            // Positions must also stay below ring_len (the caller's context check).
+            None => cap,
+        };
+        if cap == 0 || ring < needed {
+            return Err(EngineError::Shape(format!(
+                "attention with {} and chunks of {cap} tokens needs a KV ring of at least {needed} \
+                 slots, but the cache has {ring}: writing a chunk would overwrite keys its own \
+                 queries still attend to; size the ring as window + chunk - 1 or use smaller chunks",
+                match window {
+                    Some(w) => format!("a sliding window of {w}"),
+                    None => "no window".to_string(),
+                }
+            )));
+        }
+        let (k_cache, v_cache) = cache.layer(layer)?;
+        let n = cap * n_heads * head_dim;
+        check_len(q, n, "attention queries")?;
+        check_len(out, n, "attention output")?;
+
+        let max_keys = window.map_or(ring, |w| w.min(ring));
+        let n_splits = if cap == 1 {
+            max_keys.div_ceil(SPLIT_KEYS).max(1)
+        } else {
+            1
+        };
+        let params = AttentionParams {
+            n_heads: to_u32(n_heads, "n_heads")?,
+            group: to_u32(n_heads / n_kv_heads, "group")?,
+            head_dim: to_u32(head_dim, "head_dim")?,
+            kv_dim: to_u32(cache.kv_dim, "kv_dim")?,
+            ring_len: to_u32(ring, "ring_len")?,
+            window: to_u32(window.unwrap_or(0), "window")?,
+            n_splits: to_u32(n_splits, "n_splits")?,
+            scale: 1.0 / (head_dim as f32).sqrt(),
+        };
+        let uniform = buffers::uniform(ctx, "attention params", &params);
+        let grid = check_grid(
+            ctx,
+            [params.n_splits, params.n_heads, to_u32(cap, "cap")?],
+            "attention",
+        )?;
+        let partial_len = if n_splits > 1 {
+            n_heads * cap * n_splits * (head_dim + 2)
+        } else {
+            1
+        };
+        let partials = buffers::storage(ctx, "attention partials", partial_len);
+        let group = self
+            .attention
+            .bind(ctx, &[&uniform, step, q, k_cache, v_cache, out, &partials]);
+        let merge = if n_splits > 1 {
+            let merge_grid = check_grid(ctx, [grid[1], grid[2], 1], "attention merge")?;
+            let g = self.merge.bind(ctx, &[&uniform, step, &partials, out]);
+            Some((g, merge_grid))
+        } else {
+            None
+        };
+        Ok(AttentionBinding {
+            group,
+            grid,
+            merge,
+            _partials: partials,
+        })
+    }
+
+    pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, b: &AttentionBinding) {
+        self.attention.dispatch(pass, &b.group, b.grid);
+        if let Some((group, grid)) = &b.merge {
+            self.merge.dispatch(pass, group, *grid);
+        }
+    }
+}

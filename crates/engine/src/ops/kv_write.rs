@@ -1,0 +1,96 @@
+//! Writes a chunk's K and V rows into the rolling cache (`shaders/kv_write.wgsl` with
+//! `kv_store_<storage>.wgsl`): token i of the step goes to slot (pos0 + i) % ring_len.
+
+use crate::buffers;
+use crate::context::GpuContext;
+use crate::error::{EngineError, Result};
+use crate::ops::{check_len, grid_for, to_u32, Kernel, KvCache, KvStorage, Slot};
+use crate::shaders;
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct KvWriteParams {
+    kv_dim: u32,
+    ring_len: u32,
+    cap: u32,
+    _pad: u32,
+}
+
+pub struct KvWrite {
+    kernel: Kernel,
+    storage: KvStorage,
+}
+
+pub struct KvWriteBinding {
+    group: wgpu::BindGroup,
+    grid: [u32; 3],
+}
+
+impl KvWrite {
+    pub async fn new(ctx: &GpuContext, storage: KvStorage) -> Result<Self> {
+        let slots = [
+            Slot::Uniform,
+            Slot::Read,
+            Slot::Read,
+            Slot::Read,
+            Slot::ReadWrite,
+            Slot::ReadWrite,
+        ];
+        Ok(KvWrite {
+            kernel: Kernel::new(ctx, &shaders::kv_write(storage), &slots).await?,
+            storage,
+        })
+    }
+
+    /// Binds the write of up to `cap` token rows of `k_src`/`v_src` (f32, `cap * kv_dim`) into
+    /// `layer` of `cache`; `step` says where (pos0) and how many (n_tokens <= cap).
+    #[allow(clippy::too_many_arguments)]
+    pub fn bind(
+        &self,
+        ctx: &GpuContext,
+        k_src: &wgpu::Buffer,
+        v_src: &wgpu::Buffer,
+        cache: &KvCache,
+        layer: usize,
+        step: &wgpu::Buffer,
+        cap: usize,
+    ) -> Result<KvWriteBinding> {
+        if cache.storage != self.storage {
+            return Err(EngineError::Shape(format!(
+                "kv_write built for a {} cache bound to a {} cache",
+                self.storage.name(),
+                cache.storage.name()
+            )));
+        }
+        // Two tokens of one chunk in the same slot would race; the ring is sized for more anyway.
+        if cap == 0 || cap > cache.ring_len {
+            return Err(EngineError::Shape(format!(
+                "kv_write of chunks of {cap} tokens into a ring of {} slots: the chunk must be \
+                 between 1 and the ring length",
+                cache.ring_len
+            )));
+        }
+        let (k_cache, v_cache) = cache.layer(layer)?;
+        let n = cap * cache.kv_dim;
+        check_len(k_src, n, "kv_write k source")?;
+        check_len(v_src, n, "kv_write v source")?;
+        let params = KvWriteParams {
+            kv_dim: to_u32(cache.kv_dim, "kv_dim")?,
+            ring_len: to_u32(cache.ring_len, "ring_len")?,
+            cap: to_u32(cap, "cap")?,
+            _pad: 0,
+        };
+        let uniform = buffers::uniform(ctx, "kv_write params", &params);
+        let invocations = to_u32(n / 2, "kv_write pairs")?;
+        Ok(KvWriteBinding {
+            group: self
+                .kernel
+                .bind(ctx, &[&uniform, step, k_src, v_src, k_cache, v_cache]),
+            grid: grid_for(ctx, invocations.div_ceil(256)),
+        })
+    }
+
+    pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, b: &KvWriteBinding) {
+        self.kernel.dispatch(pass, &b.group, b.grid);
+    }
+}
