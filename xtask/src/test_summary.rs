@@ -40,6 +40,8 @@ pub fn cargo_test(args: &[&str]) -> Result<(), String> {
     if status.success() && failed == 0 && passed > 0 {
         Ok(())
     } else {
-        Err(format!("cargo test: {passed} passed, {failed} failed ({status})"))
+        Err(format!(
+            "cargo test: {passed} passed, {failed} failed ({status})"
+        ))
     }
 }

@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+use crate::device_args::DeviceArgs;
 use crate::model_args::ModelArgs;
 
 #[derive(Parser)]
@@ -50,11 +51,12 @@ pub enum Command {
         /// Output .npy path.
         #[arg(long)]
         out: PathBuf,
-        /// Prefill chunk size (default: the whole sequence in one chunk).
+        /// Tokens per forward step (default: the whole sequence on the CPU, --prefill-chunk on
+        /// the GPU). Logits do not depend on it.
         #[arg(long)]
         chunk: Option<usize>,
-        #[arg(long, value_enum, default_value_t = Device::Cpu)]
-        device: Device,
+        #[command(flatten)]
+        device: DeviceArgs,
     },
     /// Generate a reply to a prompt, streaming the text to stdout (logs go to stderr).
     Run {
@@ -79,8 +81,23 @@ pub enum Command {
         top_p: f32,
         #[arg(long, default_value_t = 0)]
         seed: u64,
-        #[arg(long, value_enum, default_value_t = Device::Cpu)]
-        device: Device,
+        #[command(flatten)]
+        device: DeviceArgs,
+    },
+    /// List the GPU adapters (backend, type, features, limits).
+    Devices,
+    /// Measure prefill and decode speed and the weight bandwidth decode reaches.
+    Bench {
+        #[command(flatten)]
+        model: ModelArgs,
+        #[command(flatten)]
+        device: DeviceArgs,
+        /// Prompt length to prefill.
+        #[arg(long, default_value_t = 64)]
+        prompt_tokens: usize,
+        /// Tokens to decode (greedy).
+        #[arg(long, default_value_t = 32)]
+        gen_tokens: usize,
     },
     /// Re-quantize a model (GGUF or safetensors) into a GGUF of another type.
     Quantize {
@@ -93,10 +110,4 @@ pub enum Command {
         #[arg(long = "type")]
         ty: String,
     },
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Device {
-    /// The f32 CPU reference (exact, slow; the oracle the GPU engine is tested against).
-    Cpu,
 }

@@ -2,8 +2,10 @@
 
 mod cli;
 mod commands;
+mod device_args;
 mod model_args;
 mod progress;
+mod runner;
 mod text_loading;
 
 use clap::Parser;

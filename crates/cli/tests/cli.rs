@@ -5,8 +5,11 @@ use mistral_testdata::{fixture, smollm2_gguf};
 use std::process::{Command, Output};
 
 fn bin(args: &[&str]) -> Output {
+    let xdg = std::env::temp_dir().join("mistral-wgpu-cli-xdg");
+    let _ = std::fs::create_dir_all(&xdg);
     Command::new(env!("CARGO_BIN_EXE_mistral-wgpu"))
         .args(args)
+        .env("XDG_RUNTIME_DIR", xdg)
         .output()
         .expect("run mistral-wgpu")
 }
@@ -30,24 +33,55 @@ fn one_line_error(o: &Output) -> String {
 }
 
 #[test]
-fn smollm2_answers_the_capital_of_france_greedily() {
+fn smollm2_answers_the_capital_of_france_greedily_on_gpu_and_cpu() {
     let model = smollm2_gguf();
-    let o = bin(&[
-        "run",
-        "--model",
-        model.to_str().unwrap(),
-        "--prompt",
-        "What is the capital of France?",
-        "--max-tokens",
-        "24",
-        "--temperature",
-        "0",
-    ]);
-    let answer = stdout(&o);
-    assert!(answer.contains("Paris"), "answer: {answer:?}");
-    // stdout holds only the generated text; timings go to stderr.
-    assert!(!answer.contains("tok/s"));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("tok/s"));
+    for device in ["gpu", "cpu"] {
+        let o = bin(&[
+            "run",
+            "--model",
+            model.to_str().unwrap(),
+            "--prompt",
+            "What is the capital of France?",
+            "--max-tokens",
+            "24",
+            "--temperature",
+            "0",
+            "--device",
+            device,
+        ]);
+        let answer = stdout(&o);
+        assert!(answer.contains("Paris"), "{device} answer: {answer:?}");
+        // stdout holds only the generated text; timings go to stderr.
+        assert!(!answer.contains("tok/s"));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("tok/s"));
+    }
+}
+
+#[test]
+fn sampling_is_reproducible_with_a_seed() {
+    let model = smollm2_gguf();
+    let run = |seed: &str| {
+        stdout(&bin(&[
+            "run",
+            "--model",
+            model.to_str().unwrap(),
+            "--prompt",
+            "Tell me a story.",
+            "--max-tokens",
+            "12",
+            "--temperature",
+            "0.9",
+            "--seed",
+            seed,
+        ]))
+    };
+    assert_eq!(run("7"), run("7"));
+}
+
+#[test]
+fn devices_lists_an_adapter() {
+    let o = stdout(&bin(&["devices"]));
+    assert!(o.contains("max storage binding"), "{o}");
 }
 
 #[test]
@@ -99,7 +133,7 @@ fn logits_on_cpu_match_transformers_and_chunking_does_not_matter() {
     let out = std::env::temp_dir().join(format!("mw-logits-{}.npy", std::process::id()));
     let model = fixture("tiny-w6/tiny-w6-F32.gguf");
     let mut previous: Option<Vec<f32>> = None;
-    for chunk in ["32", "5"] {
+    for (device, chunk) in [("cpu", "32"), ("cpu", "5"), ("gpu", "5"), ("gpu", "1")] {
         stdout(&bin(&[
             "logits",
             "--model",
@@ -109,7 +143,7 @@ fn logits_on_cpu_match_transformers_and_chunking_does_not_matter() {
             "--out",
             out.to_str().unwrap(),
             "--device",
-            "cpu",
+            device,
             "--chunk",
             chunk,
         ]));
@@ -120,9 +154,9 @@ fn logits_on_cpu_match_transformers_and_chunking_does_not_matter() {
             .zip(&want)
             .map(|(a, b)| (a - b).abs())
             .fold(0.0, f32::max);
-        assert!(err < 1e-3, "max |diff| {err}");
-        if let Some(p) = &previous {
-            assert_eq!(p, &got, "chunk size changed the logits");
+        assert!(err < 1e-3, "{device} chunk {chunk}: max |diff| {err}");
+        if let (Some(p), "cpu") = (&previous, device) {
+            assert_eq!(p, &got, "chunk size changed the CPU logits");
         }
         previous = Some(got);
     }

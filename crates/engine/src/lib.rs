@@ -9,6 +9,7 @@ pub mod buffers;
 pub mod context;
 pub mod error;
 pub mod layout;
+pub mod model;
 pub mod ops;
 pub mod readback;
 pub mod shaders;

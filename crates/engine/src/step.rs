@@ -42,6 +42,7 @@ impl StepBuffer {
             n_tokens: n_tokens as u32,
             _pad: [0; 2],
         };
-        ctx.queue.write_buffer(&self.buffer, 0, bytemuck::bytes_of(&p));
+        ctx.queue
+            .write_buffer(&self.buffer, 0, bytemuck::bytes_of(&p));
     }
 }

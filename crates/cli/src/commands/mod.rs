@@ -1,5 +1,7 @@
 //! One file per command.
 
+mod bench;
+mod devices;
 mod info;
 mod logits;
 mod quantize;
@@ -17,8 +19,15 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             tokens,
             out,
             chunk,
-            device: _,
-        } => logits::run(&model, &tokens, &out, chunk),
+            device,
+        } => logits::run(&model, &device, &tokens, &out, chunk),
+        Command::Devices => devices::run(),
+        Command::Bench {
+            model,
+            device,
+            prompt_tokens,
+            gen_tokens,
+        } => bench::run(&model, &device, prompt_tokens, gen_tokens),
         Command::Quantize { input, output, ty } => quantize::run(&input, &output, &ty),
         Command::Tokenize { model, text, input } => {
             tokenize::run(&model, text.as_deref(), input.as_deref())
@@ -32,9 +41,10 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             temperature,
             top_p,
             seed,
-            device: _,
+            device,
         } => run::run(
             &model,
+            &device,
             &run::RunOptions {
                 prompt,
                 system,

@@ -1,13 +1,13 @@
 //! `run`: one prompt in, a streamed reply out (stdout); timings and logs on stderr.
 
+use crate::device_args::DeviceArgs;
 use crate::model_args::ModelArgs;
+use crate::runner::Runner;
 use crate::text_loading::tokenizer_for_model;
 use anyhow::{bail, Result};
 use mistral_reference::sampling::{Sampler, SamplingParams};
-use mistral_reference::{ReferenceModel, ReferenceWeights};
 use mistral_text::{ChatTemplate, Message};
 use std::io::Write;
-use std::sync::Arc;
 use std::time::Instant;
 
 pub struct RunOptions {
@@ -19,7 +19,7 @@ pub struct RunOptions {
     pub seed: u64,
 }
 
-pub fn run(args: &ModelArgs, opts: &RunOptions) -> Result<()> {
+pub fn run(args: &ModelArgs, dev: &DeviceArgs, opts: &RunOptions) -> Result<()> {
     let model = args.open()?;
     let tok = tokenizer_for_model(&model, &args.model, args.tokenizer.as_deref())?;
     let prompt_ids = if opts.raw {
@@ -43,20 +43,27 @@ pub fn run(args: &ModelArgs, opts: &RunOptions) -> Result<()> {
     }
 
     let t_load = Instant::now();
-    let weights = Arc::new(ReferenceWeights::load(&model)?);
+    let mut engine = Runner::load(&model, dev, args.context)?;
     eprintln!(
-        "loaded {} in {:.1} s (CPU reference, f32)",
+        "loaded {} on {:?} in {:.1} s",
         args.model.display(),
+        dev.device,
         t_load.elapsed().as_secs_f32()
     );
-    let vocab = config.vocab_size;
-    let mut engine = ReferenceModel::new(weights, args.context);
     let mut sampler = Sampler::new(opts.sampling.clone(), opts.seed);
+    let greedy = opts.sampling.temperature <= 0.0;
+    // Greedy decoding reads back one token id; sampling reads the last logits row.
+    let mut step = |engine: &mut Runner, ids: &[u32]| -> Result<u32> {
+        if greedy {
+            engine.greedy(ids)
+        } else {
+            Ok(sampler.sample(&engine.last_logits(ids)?))
+        }
+    };
 
     let t_prefill = Instant::now();
-    let logits = engine.forward(&prompt_ids)?;
+    let mut next = step(&mut engine, &prompt_ids)?;
     let prefill_s = t_prefill.elapsed().as_secs_f32();
-    let mut next = sampler.sample(&logits[logits.len() - vocab..]);
 
     let t_decode = Instant::now();
     let mut stream = tok.stream_decoder();
@@ -71,7 +78,7 @@ pub fn run(args: &ModelArgs, opts: &RunOptions) -> Result<()> {
         if generated == opts.max_tokens {
             break;
         }
-        next = sampler.sample(&engine.forward(&[next])?);
+        next = step(&mut engine, &[next])?;
     }
     if let Some(rest) = stream.finish()? {
         out.write_all(rest.as_bytes())?;

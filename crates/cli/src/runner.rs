@@ -1,0 +1,93 @@
+//! One interface over the two engines, so every command runs on either.
+
+use crate::device_args::{Device, DeviceArgs, KvPrecision};
+use crate::progress::bar;
+use anyhow::Result;
+use mistral_engine::model::{GpuModel, LoadPhase, ModelOptions};
+use mistral_engine::ops::KvStorage;
+use mistral_engine::GpuContext;
+use mistral_formats::ModelFile;
+use mistral_reference::{argmax, ReferenceModel, ReferenceWeights};
+use std::sync::Arc;
+
+pub enum Runner {
+    Cpu(ReferenceModel),
+    Gpu(Box<GpuModel>),
+}
+
+impl Runner {
+    /// Loads `model` on the chosen device, with a progress bar for the upload.
+    pub fn load(model: &ModelFile, dev: &DeviceArgs, context: usize) -> Result<Self> {
+        Ok(match dev.device {
+            Device::Cpu => {
+                let weights = Arc::new(ReferenceWeights::load(model)?);
+                Runner::Cpu(ReferenceModel::new(weights, context))
+            }
+            Device::Gpu => {
+                let ctx = Arc::new(GpuContext::new_blocking(dev.adapter.as_deref())?);
+                eprintln!("adapter: {}", ctx.adapter);
+                let opts = ModelOptions {
+                    prefill_chunk: dev.prefill_chunk,
+                    context,
+                    kv_storage: match dev.kv {
+                        KvPrecision::F32 => KvStorage::F32,
+                        KvPrecision::F16 => KvStorage::F16,
+                    },
+                };
+                let pb = bar(model.tensors.len() as u64, "uploading");
+                let budget = dev.gpu_memory_mib.map(|m| m << 20);
+                let gpu = pollster::block_on(GpuModel::load(ctx, model, &opts, budget, |p| {
+                    if p.phase == LoadPhase::Uploading {
+                        pb.set_position(p.done as u64);
+                    }
+                }))?;
+                pb.finish_and_clear();
+                Runner::Gpu(Box::new(gpu))
+            }
+        })
+    }
+
+    pub fn vocab(&self) -> usize {
+        match self {
+            Runner::Cpu(m) => m.weights.config.vocab_size,
+            Runner::Gpu(m) => m.config().vocab_size,
+        }
+    }
+
+    /// Logits of every token, `[tokens.len() x vocab]`, in chunks of `chunk`.
+    pub fn all_logits(&mut self, tokens: &[u32], chunk: Option<usize>) -> Result<Vec<f32>> {
+        Ok(match self {
+            Runner::Cpu(m) => {
+                let chunk = chunk.unwrap_or(tokens.len()).max(1);
+                let mut out = Vec::new();
+                for c in tokens.chunks(chunk) {
+                    out.extend(m.forward(c)?);
+                }
+                out
+            }
+            Runner::Gpu(m) => pollster::block_on(m.forward_logits(tokens, chunk))?,
+        })
+    }
+
+    /// Logits of the last token.
+    pub fn last_logits(&mut self, tokens: &[u32]) -> Result<Vec<f32>> {
+        Ok(match self {
+            Runner::Cpu(m) => {
+                let all = m.forward(tokens)?;
+                all[all.len() - m.weights.config.vocab_size..].to_vec()
+            }
+            Runner::Gpu(m) => pollster::block_on(m.forward_last_logits(tokens))?,
+        })
+    }
+
+    /// The greedy next token; on the GPU only 4 bytes come back.
+    pub fn greedy(&mut self, tokens: &[u32]) -> Result<u32> {
+        Ok(match self {
+            Runner::Cpu(_) => {
+                let l = self.last_logits(tokens)?;
+                argmax(&l) as u32
+            }
+            Runner::Gpu(m) => pollster::block_on(m.forward_argmax(tokens))?,
+        })
+    }
+}

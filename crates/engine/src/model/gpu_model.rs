@@ -1,0 +1,305 @@
+//! A model resident on the GPU and its position in the sequence. Each step writes the token ids
+//! and the step buffer, records the prebuilt bindings into one compute submission, and reads back
+//! only what is asked for: one u32 (the argmax) in generation, whole logits rows for tests and
+//! the `logits` command.
+
+use std::sync::Arc;
+
+use crate::context::GpuContext;
+use crate::error::{EngineError, Result};
+use crate::layout::WeightFormat;
+use crate::ops::KvCache;
+use crate::readback::submit_and_read;
+use crate::step::StepBuffer;
+use mistral_formats::{ModelConfig, ModelFile};
+
+use super::graph::{Graph, StepBuffers};
+use super::kernels::Kernels;
+use super::memory::MemoryEstimate;
+use super::options::ModelOptions;
+use super::weights::GpuWeights;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoadPhase {
+    /// Compiling kernels.
+    Compiling,
+    /// Uploading tensors (`done` of `total`).
+    Uploading,
+    /// Building bind groups.
+    Binding,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct LoadProgress {
+    pub phase: LoadPhase,
+    pub done: usize,
+    pub total: usize,
+}
+
+/// What a step reads back.
+enum Want {
+    Nothing,
+    Argmax,
+    LastLogits,
+    AllLogits,
+}
+
+pub struct GpuModel {
+    pub ctx: Arc<GpuContext>,
+    config: ModelConfig,
+    memory: MemoryEstimate,
+    chunk: usize,
+    kernels: Kernels,
+    weights: GpuWeights,
+    // Kept alive: the graphs' bind groups reference the cache and step buffers.
+    _cache: KvCache,
+    step: StepBuffer,
+    // Always n_tokens = 1; read by the single-row head's bindings.
+    _step_one: StepBuffer,
+    decode: Graph,
+    prefill: Option<Graph>,
+    pos: usize,
+}
+
+impl GpuModel {
+    /// Estimates memory, refuses a model over `budget_bytes` (when given) or over the device's
+    /// per-buffer limits, then compiles kernels, uploads weights and builds every binding.
+    pub async fn load(
+        ctx: Arc<GpuContext>,
+        model: &ModelFile,
+        opts: &ModelOptions,
+        budget_bytes: Option<u64>,
+        mut progress: impl FnMut(LoadProgress),
+    ) -> Result<Self> {
+        let config = model.config.clone();
+        let memory = MemoryEstimate::of(model, opts);
+        if let Some(budget) = budget_bytes {
+            if memory.total() > budget {
+                return Err(EngineError::TooLarge {
+                    needed: memory.total(),
+                    available: budget,
+                    adapter: ctx.adapter.name.clone(),
+                });
+            }
+        }
+        let chunk = opts.effective_chunk(&config);
+        let ring_len = opts.ring_len(&config);
+
+        progress(LoadProgress {
+            phase: LoadPhase::Compiling,
+            done: 0,
+            total: 1,
+        });
+        let embd = model.require("token_embd.weight")?;
+        let formats: Vec<WeightFormat> = model
+            .tensors
+            .iter()
+            .filter(|t| t.dims.len() == 2)
+            .map(|t| WeightFormat::for_type(t.ty))
+            .collect();
+        let kernels = Kernels::new(
+            &ctx,
+            WeightFormat::for_type(embd.ty),
+            &formats,
+            opts.kv_storage,
+        )
+        .await?;
+
+        let weights = GpuWeights::upload(&ctx, model, |done, total| {
+            progress(LoadProgress {
+                phase: LoadPhase::Uploading,
+                done,
+                total,
+            })
+        })
+        .await?;
+        ctx.check()?;
+
+        progress(LoadProgress {
+            phase: LoadPhase::Binding,
+            done: 0,
+            total: 1,
+        });
+        let cache = KvCache::new(
+            &ctx,
+            config.n_layers,
+            ring_len,
+            config.kv_dim(),
+            opts.kv_storage,
+        )?;
+        let step = StepBuffer::new(&ctx);
+        let step_one = StepBuffer::new(&ctx);
+        step_one.write(&ctx, 0, 1);
+        let steps = StepBuffers {
+            step: &step.buffer,
+            step_one: &step_one.buffer,
+        };
+        let decode = Graph::new(&ctx, &kernels, &weights, &cache, &config, &steps, 1)?;
+        let prefill = if chunk > 1 {
+            Some(Graph::new(
+                &ctx, &kernels, &weights, &cache, &config, &steps, chunk,
+            )?)
+        } else {
+            None
+        };
+        ctx.check()?;
+        Ok(GpuModel {
+            ctx,
+            config,
+            memory,
+            chunk,
+            kernels,
+            weights,
+            _cache: cache,
+            step,
+            _step_one: step_one,
+            decode,
+            prefill,
+            pos: 0,
+        })
+    }
+
+    pub fn config(&self) -> &ModelConfig {
+        &self.config
+    }
+
+    pub fn memory(&self) -> MemoryEstimate {
+        self.memory
+    }
+
+    /// Absolute position of the next token.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// Starts a new sequence (the ring's old contents are never read again: every slot is
+    /// rewritten before a query can reach it).
+    pub fn reset(&mut self) {
+        self.pos = 0;
+    }
+
+    /// Runs `tokens` and returns the logits of every one, `[tokens.len() x vocab]`.
+    pub async fn forward_logits(
+        &mut self,
+        tokens: &[u32],
+        chunk: Option<usize>,
+    ) -> Result<Vec<f32>> {
+        let chunk = chunk.unwrap_or(self.chunk).clamp(1, self.chunk);
+        let mut out = Vec::with_capacity(tokens.len() * self.config.vocab_size);
+        for c in tokens.chunks(chunk) {
+            out.extend(self.step_bytes(c, Want::AllLogits).await?);
+        }
+        Ok(out)
+    }
+
+    /// Runs `tokens`, returns the logits of the last one.
+    pub async fn forward_last_logits(&mut self, tokens: &[u32]) -> Result<Vec<f32>> {
+        self.run_chunks(tokens, Want::LastLogits).await
+    }
+
+    /// Runs `tokens`, returns the most likely next token (greedy), reading back 4 bytes.
+    pub async fn forward_argmax(&mut self, tokens: &[u32]) -> Result<u32> {
+        let v = self.run_chunks(tokens, Want::Argmax).await?;
+        Ok(v[0].to_bits())
+    }
+
+    async fn run_chunks(&mut self, tokens: &[u32], want: Want) -> Result<Vec<f32>> {
+        if tokens.is_empty() {
+            return Err(EngineError::Shape("no tokens to run".into()));
+        }
+        let chunks: Vec<&[u32]> = tokens.chunks(self.chunk).collect();
+        let last = chunks.len() - 1;
+        let mut result = Vec::new();
+        let mut want = Some(want);
+        for (i, c) in chunks.into_iter().enumerate() {
+            let w = if i == last {
+                want.take().unwrap_or(Want::Nothing)
+            } else {
+                Want::Nothing
+            };
+            result = self.step_bytes(c, w).await?;
+        }
+        Ok(result)
+    }
+
+    /// One step of at most `chunk` tokens. Argmax comes back as one f32 holding the u32 bits.
+    async fn step_bytes(&mut self, tokens: &[u32], want: Want) -> Result<Vec<f32>> {
+        let n = tokens.len();
+        let vocab = self.config.vocab_size;
+        if let Some(&id) = tokens.iter().find(|&&id| id as usize >= vocab) {
+            return Err(EngineError::BadToken { id, vocab });
+        }
+        if self.config.sliding_window.is_none() && self.pos + n > self.ring_capacity() {
+            return Err(EngineError::PastContext {
+                pos: self.pos + n - 1,
+                context: self.ring_capacity(),
+            });
+        }
+        let ctx = Arc::clone(&self.ctx);
+        let graph = if n == 1 {
+            &self.decode
+        } else {
+            self.prefill
+                .as_ref()
+                .expect("chunks above 1 only when a prefill graph exists")
+        };
+        ctx.queue
+            .write_buffer(&graph.ids, 0, bytemuck::cast_slice(tokens));
+        self.step.write(&ctx, self.pos, n);
+        let mut enc = ctx.device.create_command_encoder(&Default::default());
+        {
+            let mut pass = enc.begin_compute_pass(&Default::default());
+            graph.encode_layers(&self.kernels, &self.weights, &mut pass);
+            if matches!(want, Want::AllLogits) || (n == 1 && !matches!(want, Want::Nothing)) {
+                graph
+                    .head_all
+                    .encode(&self.kernels, &self.weights, &mut pass);
+            }
+        }
+        let dim = self.config.dim as u64;
+        let head = if matches!(want, Want::AllLogits) || n == 1 {
+            &graph.head_all
+        } else {
+            &graph.head_last
+        };
+        if n > 1 && matches!(want, Want::Argmax | Want::LastLogits) {
+            enc.copy_buffer_to_buffer(
+                &graph.x,
+                (n as u64 - 1) * dim * 4,
+                &graph.x_last,
+                0,
+                dim * 4,
+            );
+            let mut pass = enc.begin_compute_pass(&Default::default());
+            graph
+                .head_last
+                .encode(&self.kernels, &self.weights, &mut pass);
+        }
+        self.pos += n;
+        let bytes = match want {
+            Want::Nothing => {
+                ctx.queue.submit(Some(enc.finish()));
+                ctx.check()?;
+                return Ok(Vec::new());
+            }
+            Want::Argmax => submit_and_read(&ctx, enc, &head.argmax_out, 0, 4).await?,
+            Want::LastLogits => {
+                let row = if std::ptr::eq(head, &graph.head_all) {
+                    n - 1
+                } else {
+                    0
+                };
+                let off = (row * vocab * 4) as u64;
+                submit_and_read(&ctx, enc, &head.logits, off, vocab as u64 * 4).await?
+            }
+            Want::AllLogits => {
+                submit_and_read(&ctx, enc, &head.logits, 0, (n * vocab * 4) as u64).await?
+            }
+        };
+        Ok(bytemuck::pod_collect_to_vec(&bytes))
+    }
+
+    fn ring_capacity(&self) -> usize {
+        self._cache.ring_len
+    }
+}

@@ -1,0 +1,223 @@
+//! The bindings of one forward step for up to `cap` tokens: activation buffers plus every op's
+//! bind groups, built once at load time. Encoding a step replays them into one compute pass.
+
+use crate::buffers;
+use crate::context::GpuContext;
+use crate::error::Result;
+use crate::ops::{
+    AddBinding, ArgmaxBinding, AttentionBinding, EmbeddingBinding, KvCache, KvWriteBinding,
+    MatmulBinding, RmsNormBinding, RopeBinding, SiluMulBinding,
+};
+use mistral_formats::ModelConfig;
+
+use super::kernels::Kernels;
+use super::weights::GpuWeights;
+
+struct LayerBindings {
+    attn_norm: RmsNormBinding,
+    q: MatmulBinding,
+    k: MatmulBinding,
+    v: MatmulBinding,
+    rope_q: RopeBinding,
+    rope_k: RopeBinding,
+    kv_write: KvWriteBinding,
+    attention: AttentionBinding,
+    o: MatmulBinding,
+    attn_residual: AddBinding,
+    ffn_norm: RmsNormBinding,
+    gate: MatmulBinding,
+    up: MatmulBinding,
+    silu_mul: SiluMulBinding,
+    down: MatmulBinding,
+    ffn_residual: AddBinding,
+}
+
+/// Final norm, output head and argmax over `rows` tokens of a hidden-state buffer.
+pub(crate) struct HeadBindings {
+    norm: RmsNormBinding,
+    head: MatmulBinding,
+    argmax: ArgmaxBinding,
+    pub logits: wgpu::Buffer,
+    pub argmax_out: wgpu::Buffer,
+}
+
+pub(crate) struct Graph {
+    pub ids: wgpu::Buffer,
+    /// Hidden states `[cap x dim]`: the residual stream.
+    pub x: wgpu::Buffer,
+    embedding: EmbeddingBinding,
+    layers: Vec<LayerBindings>,
+    /// Head over all `cap` rows (the `logits` command, tests).
+    pub head_all: HeadBindings,
+    /// Head over one row: the last token's hidden state copied into `x_last` (generation).
+    pub x_last: wgpu::Buffer,
+    pub head_last: HeadBindings,
+}
+
+/// The buffers a step reads its dynamic values from: `step` for the layer stack, `step_one`
+/// (always n_tokens = 1) for the single-row head.
+pub(crate) struct StepBuffers<'a> {
+    pub step: &'a wgpu::Buffer,
+    pub step_one: &'a wgpu::Buffer,
+}
+
+impl Graph {
+    pub fn new(
+        ctx: &GpuContext,
+        k: &Kernels,
+        w: &GpuWeights,
+        cache: &KvCache,
+        c: &ModelConfig,
+        steps: &StepBuffers,
+        cap: usize,
+    ) -> Result<Self> {
+        let buf = |name: &str, per_token: usize| buffers::storage(ctx, name, cap * per_token);
+        let ids = buf("ids", 1);
+        let x = buf("x", c.dim);
+        let h = buf("h", c.dim);
+        let q = buf("q", c.q_dim());
+        let kk = buf("k", c.kv_dim());
+        let v = buf("v", c.kv_dim());
+        let att = buf("attention out", c.q_dim());
+        let o = buf("projection out", c.dim);
+        let gate = buf("gate", c.ffn_dim);
+        let up = buf("up", c.ffn_dim);
+        let act = buf("silu(gate)*up", c.ffn_dim);
+        let step = steps.step;
+        let mm = |t: &crate::tensor::GpuTensor, x: &wgpu::Buffer, y: &wgpu::Buffer| {
+            k.matmul(t.format).bind(ctx, t, x, y, step, cap)
+        };
+        let embedding = k.embedding.bind(ctx, &w.token_embd, &ids, &x, step, cap)?;
+        let mut layers = Vec::with_capacity(w.layers.len());
+        for (l, lw) in w.layers.iter().enumerate() {
+            layers.push(LayerBindings {
+                attn_norm: k.rms_norm.bind(
+                    ctx,
+                    &x,
+                    &lw.attn_norm,
+                    &h,
+                    c.dim,
+                    c.norm_eps,
+                    step,
+                    cap,
+                )?,
+                q: mm(&lw.wq, &h, &q)?,
+                k: mm(&lw.wk, &h, &kk)?,
+                v: mm(&lw.wv, &h, &v)?,
+                rope_q: k
+                    .rope
+                    .bind(ctx, &q, c.n_heads, c.head_dim, c.rope_theta, step, cap)?,
+                rope_k: k
+                    .rope
+                    .bind(ctx, &kk, c.n_kv_heads, c.head_dim, c.rope_theta, step, cap)?,
+                kv_write: k.kv_write.bind(ctx, &kk, &v, cache, l, step, cap)?,
+                attention: k.attention.bind(
+                    ctx,
+                    &q,
+                    cache,
+                    l,
+                    &att,
+                    c.n_heads,
+                    c.n_kv_heads,
+                    c.head_dim,
+                    c.sliding_window,
+                    step,
+                    cap,
+                )?,
+                o: mm(&lw.wo, &att, &o)?,
+                attn_residual: k.add.bind(ctx, &x, &o, c.dim, step, cap)?,
+                ffn_norm: k.rms_norm.bind(
+                    ctx,
+                    &x,
+                    &lw.ffn_norm,
+                    &h,
+                    c.dim,
+                    c.norm_eps,
+                    step,
+                    cap,
+                )?,
+                gate: mm(&lw.w_gate, &h, &gate)?,
+                up: mm(&lw.w_up, &h, &up)?,
+                silu_mul: k
+                    .silu_mul
+                    .bind(ctx, &gate, &up, &act, c.ffn_dim, step, cap)?,
+                down: mm(&lw.w_down, &act, &o)?,
+                ffn_residual: k.add.bind(ctx, &x, &o, c.dim, step, cap)?,
+            });
+        }
+        let head_all = HeadBindings::new(ctx, k, w, c, &x, step, cap)?;
+        let x_last = buffers::storage(ctx, "x last", c.dim);
+        let head_last = HeadBindings::new(ctx, k, w, c, &x_last, steps.step_one, 1)?;
+        Ok(Graph {
+            ids,
+            x,
+            embedding,
+            layers,
+            head_all,
+            x_last,
+            head_last,
+        })
+    }
+
+    /// Records the layer stack (embedding through the last layer) into `pass`.
+    pub fn encode_layers(&self, k: &Kernels, w: &GpuWeights, pass: &mut wgpu::ComputePass<'_>) {
+        k.embedding.encode(pass, &self.embedding);
+        for (b, lw) in self.layers.iter().zip(&w.layers) {
+            let mm = |pass: &mut wgpu::ComputePass<'_>, t: &crate::tensor::GpuTensor, bind| {
+                k.matmul(t.format).encode(pass, bind)
+            };
+            k.rms_norm.encode(pass, &b.attn_norm);
+            mm(pass, &lw.wq, &b.q);
+            mm(pass, &lw.wk, &b.k);
+            mm(pass, &lw.wv, &b.v);
+            k.rope.encode(pass, &b.rope_q);
+            k.rope.encode(pass, &b.rope_k);
+            k.kv_write.encode(pass, &b.kv_write);
+            k.attention.encode(pass, &b.attention);
+            mm(pass, &lw.wo, &b.o);
+            k.add.encode(pass, &b.attn_residual);
+            k.rms_norm.encode(pass, &b.ffn_norm);
+            mm(pass, &lw.w_gate, &b.gate);
+            mm(pass, &lw.w_up, &b.up);
+            k.silu_mul.encode(pass, &b.silu_mul);
+            mm(pass, &lw.w_down, &b.down);
+            k.add.encode(pass, &b.ffn_residual);
+        }
+    }
+}
+
+impl HeadBindings {
+    fn new(
+        ctx: &GpuContext,
+        k: &Kernels,
+        w: &GpuWeights,
+        c: &ModelConfig,
+        x: &wgpu::Buffer,
+        step: &wgpu::Buffer,
+        rows: usize,
+    ) -> Result<Self> {
+        let h = buffers::storage(ctx, "head norm", rows * c.dim);
+        let logits = buffers::storage(ctx, "logits", rows * c.vocab_size);
+        let argmax_out = buffers::storage(ctx, "argmax", 4);
+        let head = w.output_head();
+        Ok(HeadBindings {
+            norm: k
+                .rms_norm
+                .bind(ctx, x, &w.output_norm, &h, c.dim, c.norm_eps, step, rows)?,
+            head: k
+                .matmul(head.format)
+                .bind(ctx, head, &h, &logits, step, rows)?,
+            argmax: k
+                .argmax
+                .bind(ctx, &logits, c.vocab_size, &argmax_out, step, rows)?,
+            logits,
+            argmax_out,
+        })
+    }
+
+    pub fn encode(&self, k: &Kernels, w: &GpuWeights, pass: &mut wgpu::ComputePass<'_>) {
+        k.rms_norm.encode(pass, &self.norm);
+        k.matmul(w.output_head().format).encode(pass, &self.head);
+        k.argmax.encode(pass, &self.argmax);
+    }
+}

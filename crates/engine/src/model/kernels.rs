@@ -1,0 +1,54 @@
+//! Every compiled kernel a model needs, built once per model (one matmul per weight format the
+//! file uses).
+
+use std::collections::HashMap;
+
+use crate::context::GpuContext;
+use crate::error::Result;
+use crate::layout::WeightFormat;
+use crate::ops::{
+    Add, Argmax, Attention, Embedding, KvStorage, KvWrite, Matmul, RmsNorm, Rope, SiluMul,
+};
+
+pub(crate) struct Kernels {
+    pub embedding: Embedding,
+    pub matmul: HashMap<WeightFormat, Matmul>,
+    pub rms_norm: RmsNorm,
+    pub rope: Rope,
+    pub silu_mul: SiluMul,
+    pub add: Add,
+    pub argmax: Argmax,
+    pub kv_write: KvWrite,
+    pub attention: Attention,
+}
+
+impl Kernels {
+    pub async fn new(
+        ctx: &GpuContext,
+        embedding_format: WeightFormat,
+        matrix_formats: &[WeightFormat],
+        kv: KvStorage,
+    ) -> Result<Self> {
+        let mut matmul = HashMap::new();
+        for &f in matrix_formats {
+            if let std::collections::hash_map::Entry::Vacant(slot) = matmul.entry(f) {
+                slot.insert(Matmul::new(ctx, f).await?);
+            }
+        }
+        Ok(Kernels {
+            embedding: Embedding::new(ctx, embedding_format).await?,
+            matmul,
+            rms_norm: RmsNorm::new(ctx).await?,
+            rope: Rope::new(ctx).await?,
+            silu_mul: SiluMul::new(ctx).await?,
+            add: Add::new(ctx).await?,
+            argmax: Argmax::new(ctx).await?,
+            kv_write: KvWrite::new(ctx, kv).await?,
+            attention: Attention::new(ctx, kv).await?,
+        })
+    }
+
+    pub fn matmul(&self, f: WeightFormat) -> &Matmul {
+        &self.matmul[&f]
+    }
+}

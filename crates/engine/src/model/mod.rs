@@ -1,0 +1,13 @@
+//! The whole forward pass on the GPU: weights uploaded once, bind groups built once, and each
+//! step (a decode token or a prefill chunk) recorded from them into one compute submission.
+
+mod gpu_model;
+mod graph;
+mod kernels;
+mod memory;
+mod options;
+mod weights;
+
+pub use gpu_model::{GpuModel, LoadPhase, LoadProgress};
+pub use memory::MemoryEstimate;
+pub use options::ModelOptions;
