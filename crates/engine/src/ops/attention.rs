@@ -8,9 +8,9 @@
 //! same pass. That is exact while the chunk's writes only overwrite positions no query still
 //! needs: ring_len >= W + cap - 1 with a window, or every position < ring_len without one.
 //!
-//! Decode (cap = 1) splits the keys over up to `ring/256` workgroups per head and merges the
-//! partial softmaxes in a second dispatch (flash-decoding), so a long window does not leave the
-//! GPU with one workgroup per head. Prefill chunks already have cap * n_heads workgroups and run
+//! Decode (cap = 1) splits the keys over up to min(keys / 256, 32) workgroups per head and
+//! merges the partial softmaxes in a second dispatch (flash-decoding), so a long window does not
+//! leave the GPU with one workgroup per head. Prefill chunks already have cap * n_heads workgroups and run
 //! one per (token, head), without the merge.
 
 use crate::buffers;
@@ -22,6 +22,9 @@ use crate::shaders::{self, F16Decode};
 /// Keys per split aimed at in decode: enough to amortise the merge, few enough that a 4096
 /// window gives 16 workgroups per head.
 const SPLIT_KEYS: usize = 256;
+/// At most this many splits per head (32 heads x 32 already fill a large GPU); bounds the
+/// partials scratch of a long no-window context (32k keys: 128 splits otherwise).
+const MAX_SPLITS: usize = 32;
 /// Largest head_dim the kernel holds (pairs of dims per lane x 64 lanes, see attention.wgsl).
 const MAX_HEAD_DIM: usize = 256;
 
@@ -160,7 +163,7 @@ impl Attention {
 
         let max_keys = window.map_or(ring, |w| w.min(ring));
         let n_splits = if cap == 1 {
-            max_keys.div_ceil(SPLIT_KEYS).max(1)
+            max_keys.div_ceil(SPLIT_KEYS).clamp(1, MAX_SPLITS)
         } else {
             1
         };
