@@ -47,6 +47,21 @@ fn test() -> Result<(), String> {
         "warnings",
     ])?;
     // Release: model-level tests run the f32 reference over a 135M-parameter model.
-    test_summary::cargo_test(&["test", "--workspace", "--release"])?;
+    // The model-level GPU tests run a second time on wgpu's GL backend (llvmpipe over EGL):
+    // no f16, no subgroups, fewer storage buffers per stage.
+    test_summary::cargo_tests(&[
+        (&["test", "--workspace", "--release"], &[]),
+        (
+            &[
+                "test",
+                "--release",
+                "-p",
+                "mistral-engine",
+                "--test",
+                "model_logits",
+            ],
+            &[("WGPU_BACKEND", "gl")],
+        ),
+    ])?;
     Ok(())
 }

@@ -23,6 +23,12 @@ pub fn run() -> Result<(), String> {
     {
         apt.extend(["mesa-vulkan-drivers", "libvulkan1"]);
     }
+    // wgpu's GL backend (tested too) needs Mesa's EGL.
+    if !Path::new("/usr/lib/x86_64-linux-gnu/libEGL_mesa.so.0").exists()
+        && !Path::new("/usr/lib/aarch64-linux-gnu/libEGL_mesa.so.0").exists()
+    {
+        apt.extend(["libegl1", "libegl-mesa0", "libgl1-mesa-dri"]);
+    }
     if !apt.is_empty() {
         apt_install(&apt)?;
     }

@@ -6,18 +6,59 @@ use crate::shell::root;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-pub fn cargo_test(args: &[&str]) -> Result<(), String> {
-    eprintln!("$ cargo {}", args.join(" "));
+/// One `cargo` invocation: its arguments and extra environment.
+pub type TestRun<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
+
+/// Runs each cargo invocation in turn, then prints the combined total.
+pub fn cargo_tests(runs: &[TestRun]) -> Result<(), String> {
+    let mut totals = (0u64, 0u64, 0u64);
+    let mut failure = None;
+    for (args, env) in runs {
+        match run_one(args, env) {
+            Ok((p, f, i)) => {
+                totals.0 += p;
+                totals.1 += f;
+                totals.2 += i;
+            }
+            Err((p, f, i, e)) => {
+                totals.0 += p;
+                totals.1 += f;
+                totals.2 += i;
+                failure.get_or_insert(e);
+            }
+        }
+    }
+    let (passed, failed, ignored) = totals;
+    println!("{passed} passed, {failed} failed, {ignored} skipped");
+    match failure {
+        None if passed > 0 => Ok(()),
+        None => Err("no test ran".into()),
+        Some(e) => Err(e),
+    }
+}
+
+type Counts = (u64, u64, u64);
+
+fn run_one(args: &[&str], env: &[(&str, &str)]) -> Result<Counts, (u64, u64, u64, String)> {
+    eprintln!(
+        "$ {} cargo {}",
+        env.iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        args.join(" ")
+    );
     let mut child = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(root())
         .stdout(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("cannot start cargo test: {e}"))?;
+        .map_err(|e| (0, 0, 0, format!("cannot start cargo test: {e}")))?;
     let (mut passed, mut failed, mut ignored) = (0u64, 0u64, 0u64);
     let stdout = child.stdout.take().expect("piped stdout");
     for line in BufReader::new(stdout).lines() {
-        let line = line.map_err(|e| e.to_string())?;
+        let Ok(line) = line else { break };
         println!("{line}");
         if let Some(rest) = line.strip_prefix("test result: ") {
             for part in rest.split(';') {
@@ -35,13 +76,17 @@ pub fn cargo_test(args: &[&str]) -> Result<(), String> {
             }
         }
     }
-    let status = child.wait().map_err(|e| e.to_string())?;
-    println!("{passed} passed, {failed} failed, {ignored} skipped");
-    if status.success() && failed == 0 && passed > 0 {
-        Ok(())
+    let status = child
+        .wait()
+        .map_err(|e| (passed, failed, ignored, e.to_string()))?;
+    if status.success() && failed == 0 {
+        Ok((passed, failed, ignored))
     } else {
-        Err(format!(
-            "cargo test: {passed} passed, {failed} failed ({status})"
+        Err((
+            passed,
+            failed,
+            ignored,
+            format!("cargo {}: {failed} failed ({status})", args.join(" ")),
         ))
     }
 }
