@@ -45,3 +45,37 @@ impl MemoryEstimate {
         }
     }
 }
+
+/// The memory budget to check an estimate against when the user gave none. wgpu exposes no
+/// VRAM size, but a CPU adapter (lavapipe, SwiftShader, WARP) allocates "GPU" buffers in system
+/// memory, so there the budget is the memory the OS says is available. Other adapters: None
+/// (out-of-memory during upload is still caught by error scopes and reported).
+pub fn default_budget(adapter: &crate::AdapterSummary) -> Option<u64> {
+    if adapter.device_type != wgpu::DeviceType::Cpu {
+        return None;
+    }
+    available_system_memory()
+}
+
+#[cfg(target_os = "linux")]
+fn available_system_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn available_system_memory() -> Option<u64> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn available_memory_is_plausible() {
+        let m = super::available_system_memory().expect("/proc/meminfo has MemAvailable");
+        assert!(m > 64 << 20 && m < 1 << 50, "{m}");
+    }
+}

@@ -9,5 +9,5 @@ mod options;
 mod weights;
 
 pub use gpu_model::{GpuModel, LoadPhase, LoadProgress};
-pub use memory::MemoryEstimate;
+pub use memory::{default_budget, MemoryEstimate};
 pub use options::ModelOptions;
