@@ -2,6 +2,8 @@
 
 use crate::model_args::ModelArgs;
 use anyhow::Result;
+use mistral_engine::model::{MemoryEstimate, ModelOptions};
+use mistral_engine::ops::KvStorage;
 use mistral_formats::{ModelFormat, TensorType, WindowSource};
 
 pub fn run(args: &ModelArgs) -> Result<()> {
@@ -73,20 +75,33 @@ pub fn run(args: &ModelArgs) -> Result<()> {
         })
         .unwrap_or_else(|| "none in the file (pass a tokenizer.json)".into());
     println!("tokenizer    {tokenizer}");
-    let ring = c.sliding_window.unwrap_or(args.context);
-    let kv_f16 = 2 * c.n_layers as u64 * ring as u64 * c.kv_dim() as u64 * 2;
-    let weights = model.weight_bytes();
-    println!(
-        "memory       weights {} + KV cache {} (f16, {ring} slots{}) = {}",
-        human_bytes(weights),
-        human_bytes(kv_f16),
-        if c.sliding_window.is_none() {
-            ", --context"
-        } else {
-            ""
-        },
-        human_bytes(weights + kv_f16)
-    );
+    // The GPU engine's own estimate (f32 and f16 K/V), the figure it checks before loading.
+    for kv in [KvStorage::F32, KvStorage::F16] {
+        let opts = ModelOptions {
+            context: args.context,
+            kv_storage: kv,
+            ..ModelOptions::default()
+        };
+        let m = MemoryEstimate::of(&model, &opts);
+        println!(
+            "memory ({})  weights {} + KV cache {} ({} slots{}) + scratch {} = {}",
+            if kv == KvStorage::F32 {
+                "f32 KV"
+            } else {
+                "f16 KV"
+            },
+            human_bytes(m.weights),
+            human_bytes(m.kv_cache),
+            opts.ring_len(c),
+            if c.sliding_window.is_none() {
+                ", --context"
+            } else {
+                ""
+            },
+            human_bytes(m.scratch),
+            human_bytes(m.total())
+        );
+    }
     Ok(())
 }
 
