@@ -41,6 +41,7 @@ shader_files! {
     SILU_MUL = "silu_mul.wgsl";
     ADD = "add.wgsl";
     ARGMAX = "argmax.wgsl";
+    TOPK = "topk.wgsl";
     KV_WRITE = "kv_write.wgsl";
     KV_STORE_F32 = "kv_store_f32.wgsl";
     KV_STORE_F16 = "kv_store_f16.wgsl";
@@ -191,6 +192,10 @@ pub fn argmax() -> ShaderModuleSource {
     with_step(assemble("argmax".into(), "argmax", &["argmax.wgsl"]))
 }
 
+pub fn topk() -> ShaderModuleSource {
+    with_step(assemble("topk".into(), "topk", &["topk.wgsl"]))
+}
+
 /// Every module the engine can build, for validation.
 pub fn all_modules() -> Vec<ShaderModuleSource> {
     let mut out = Vec::new();
@@ -201,7 +206,7 @@ pub fn all_modules() -> Vec<ShaderModuleSource> {
             out.push(embedding(f, d));
         }
     }
-    out.extend([rms_norm(), rope(), silu_mul(), add(), argmax()]);
+    out.extend([rms_norm(), rope(), silu_mul(), add(), argmax(), topk()]);
     out.extend(kv_attention_modules());
     out
 }

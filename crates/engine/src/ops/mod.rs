@@ -12,6 +12,7 @@ mod matvec;
 mod rms_norm;
 mod rope;
 mod silu_mul;
+mod topk;
 
 pub use add::{Add, AddBinding};
 pub use argmax::{Argmax, ArgmaxBinding};
@@ -24,6 +25,7 @@ pub use matvec::{Matvec, MatvecBinding};
 pub use rms_norm::{RmsNorm, RmsNormBinding};
 pub use rope::{Rope, RopeBinding};
 pub use silu_mul::{SiluMul, SiluMulBinding};
+pub use topk::{TopK, TopKBinding};
 
 use crate::context::GpuContext;
 use crate::error::{EngineError, Result};
