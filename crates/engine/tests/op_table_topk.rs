@@ -4,14 +4,21 @@
 //!   -inf), +0.0 / -0.0 (equal: index decides);
 //! - the last token's row of a cap > 1 buffer, with the other rows holding larger values;
 //! - k > vocab is clamped: the whole row sorted, then (u32::MAX, -inf) padding;
-//!   k = 0 and k > 64 are refused at bind time.
+//!   k = 0 and k > 64 are refused at bind time;
+//! - `GpuModel::forward_top_k` on a fixture (prefill through the last-row head, then decode
+//!   through the one-row head) equals the CPU top-k of `forward_last_logits`, exactly.
 
 mod common;
 
 use common::*;
 use mistral_engine::buffers;
-use mistral_engine::ops::TopK;
+use mistral_engine::model::{GpuModel, ModelOptions};
+use mistral_engine::ops::{KvStorage, TopK};
 use mistral_engine::step::StepBuffer;
+use mistral_engine::GpuContext;
+use mistral_formats::open::open_model;
+use mistral_testdata::fixture;
+use std::sync::Arc;
 
 const NEG_INF_BITS: u32 = 0xff80_0000;
 
@@ -151,4 +158,43 @@ fn k_outside_1_to_64_is_refused_and_k_above_vocab_is_clamped() {
     let values: Vec<f32> = got[64..67].iter().map(|&b| f32::from_bits(b)).collect();
     assert_eq!(values, [3.0, 2.0, 1.0]);
     assert!(got[67..].iter().all(|&b| b == NEG_INF_BITS));
+}
+
+#[test]
+fn model_top_k_equals_the_top_k_of_the_read_back_logits() {
+    let _ = gpu(); // sets XDG_RUNTIME_DIR before the model's own device starts
+    let ctx = Arc::new(GpuContext::new_blocking(None).unwrap());
+    let model = open_model(&fixture("tiny-w6/tiny-w6-Q4_0.gguf")).unwrap();
+    let opts = ModelOptions {
+        prefill_chunk: 4,
+        context: 64,
+        kv_storage: KvStorage::F32,
+    };
+    let mut m = pollster::block_on(GpuModel::load(ctx, &model, &opts, None, |_| {})).unwrap();
+    let vocab = m.config().vocab_size;
+    let text: Vec<u32> =
+        serde_json::from_str(&std::fs::read_to_string(fixture("tiny-w6/input_ids.json")).unwrap())
+            .unwrap();
+    // 7 prompt tokens: chunks of 4 and 3 (last-row head), then two decode steps (one-row head).
+    let (prompt, decode) = text.split_at(7);
+    let steps: Vec<&[u32]> = vec![prompt, &decode[..1], &decode[1..2]];
+    for k in [1, 40, 64] {
+        m.reset();
+        let tops: Vec<Vec<(u32, f32)>> = steps
+            .iter()
+            .map(|s| pollster::block_on(m.forward_top_k(s, k)).unwrap())
+            .collect();
+        m.reset();
+        for (i, s) in steps.iter().enumerate() {
+            let logits = pollster::block_on(m.forward_last_logits(s)).unwrap();
+            let want = cpu_top_k(&logits, k);
+            let n = k.min(vocab);
+            let want: Vec<(u32, f32)> = (0..n)
+                .map(|j| (want[j], f32::from_bits(want[k + j])))
+                .collect();
+            assert_eq!(tops[i], want, "k {k}, step {i}");
+        }
+    }
+    assert!(pollster::block_on(m.forward_top_k(&[1], 0)).is_err());
+    assert!(pollster::block_on(m.forward_top_k(&[1], 65)).is_err());
 }

@@ -1,14 +1,14 @@
 //! A model resident on the GPU and its position in the sequence. Each step writes the token ids
 //! and the step buffer, records the prebuilt bindings into one compute submission, and reads back
-//! only what is asked for: one u32 (the argmax) in generation, whole logits rows for tests and
-//! the `logits` command.
+//! only what is asked for: one u32 (the argmax) in greedy generation, 2k u32 (the top k) in
+//! sampled generation, whole logits rows for tests and the `logits` command.
 
 use std::sync::Arc;
 
 use crate::context::GpuContext;
 use crate::error::{EngineError, Result};
 use crate::layout::WeightFormat;
-use crate::ops::KvCache;
+use crate::ops::{KvCache, TopK};
 use crate::readback::submit_and_read;
 use crate::step::StepBuffer;
 use mistral_formats::{ModelConfig, ModelFile};
@@ -40,6 +40,8 @@ pub struct LoadProgress {
 enum Want {
     Nothing,
     Argmax,
+    /// The first k (<= `TopK::MAX_K`) of the last token's top-k binding.
+    TopK(usize),
     LastLogits,
     AllLogits,
 }
@@ -50,6 +52,8 @@ pub struct GpuModel {
     memory: MemoryEstimate,
     chunk: usize,
     kernels: Kernels,
+    // Here rather than in `Kernels`: only the heads use it, and only for sampled steps.
+    topk: TopK,
     weights: GpuWeights,
     // Kept alive: the graphs' bind groups reference the cache and step buffers.
     _cache: KvCache,
@@ -104,6 +108,7 @@ impl GpuModel {
             opts.kv_storage,
         )
         .await?;
+        let topk = TopK::new(&ctx).await?;
 
         let weights = GpuWeights::upload(&ctx, model, |done, total| {
             progress(LoadProgress {
@@ -134,10 +139,10 @@ impl GpuModel {
             step: &step.buffer,
             step_one: &step_one.buffer,
         };
-        let decode = Graph::new(&ctx, &kernels, &weights, &cache, &config, &steps, 1)?;
+        let decode = Graph::new(&ctx, &kernels, &topk, &weights, &cache, &config, &steps, 1)?;
         let prefill = if chunk > 1 {
             Some(Graph::new(
-                &ctx, &kernels, &weights, &cache, &config, &steps, chunk,
+                &ctx, &kernels, &topk, &weights, &cache, &config, &steps, chunk,
             )?)
         } else {
             None
@@ -149,6 +154,7 @@ impl GpuModel {
             memory,
             chunk,
             kernels,
+            topk,
             weights,
             _cache: cache,
             step,
@@ -203,6 +209,21 @@ impl GpuModel {
         Ok(v[0].to_bits())
     }
 
+    /// Runs `tokens`, returns the `k` (1..=`TopK::MAX_K`) most likely next tokens with their
+    /// logits, sorted by logit descending then id ascending (NaN ranked as -inf), reading back
+    /// 2k u32. Fewer than `k` when the vocabulary is smaller.
+    pub async fn forward_top_k(&mut self, tokens: &[u32], k: usize) -> Result<Vec<(u32, f32)>> {
+        if k == 0 || k > TopK::MAX_K {
+            return Err(EngineError::Shape(format!(
+                "top-k: k = {k} is outside 1..={}",
+                TopK::MAX_K
+            )));
+        }
+        let v = self.run_chunks(tokens, Want::TopK(k)).await?;
+        let n = k.min(self.config.vocab_size);
+        Ok((0..n).map(|i| (v[i].to_bits(), v[k + i])).collect())
+    }
+
     async fn run_chunks(&mut self, tokens: &[u32], want: Want) -> Result<Vec<f32>> {
         if tokens.is_empty() {
             return Err(EngineError::Shape("no tokens to run".into()));
@@ -222,7 +243,8 @@ impl GpuModel {
         Ok(result)
     }
 
-    /// One step of at most `chunk` tokens. Argmax comes back as one f32 holding the u32 bits.
+    /// One step of at most `chunk` tokens. Argmax comes back as one f32 holding the u32 bits,
+    /// top-k as k such ids then k logits.
     async fn step_bytes(&mut self, tokens: &[u32], want: Want) -> Result<Vec<f32>> {
         let n = tokens.len();
         let vocab = self.config.vocab_size;
@@ -254,6 +276,9 @@ impl GpuModel {
                 graph
                     .head_all
                     .encode(&self.kernels, &self.weights, &mut pass);
+                if n == 1 && matches!(want, Want::TopK(_)) {
+                    graph.head_all.encode_top_k(&self.topk, &mut pass);
+                }
             }
         }
         let dim = self.config.dim as u64;
@@ -262,7 +287,7 @@ impl GpuModel {
         } else {
             &graph.head_last
         };
-        if n > 1 && matches!(want, Want::Argmax | Want::LastLogits) {
+        if n > 1 && matches!(want, Want::Argmax | Want::TopK(_) | Want::LastLogits) {
             enc.copy_buffer_to_buffer(
                 &graph.x,
                 (n as u64 - 1) * dim * 4,
@@ -274,6 +299,9 @@ impl GpuModel {
             graph
                 .head_last
                 .encode(&self.kernels, &self.weights, &mut pass);
+            if matches!(want, Want::TopK(_)) {
+                graph.head_last.encode_top_k(&self.topk, &mut pass);
+            }
         }
         self.pos += n;
         let bytes = match want {
@@ -283,6 +311,10 @@ impl GpuModel {
                 return Ok(Vec::new());
             }
             Want::Argmax => submit_and_read(&ctx, enc, &head.argmax_out, 0, 4).await?,
+            Want::TopK(k) => {
+                head.pack_top_k(&mut enc, k);
+                submit_and_read(&ctx, enc, &head.top_k_packed, 0, (2 * k * 4) as u64).await?
+            }
             Want::LastLogits => {
                 let row = if std::ptr::eq(head, &graph.head_all) {
                     n - 1

@@ -6,7 +6,7 @@ use crate::context::GpuContext;
 use crate::error::Result;
 use crate::ops::{
     AddBinding, ArgmaxBinding, AttentionBinding, EmbeddingBinding, KvCache, KvWriteBinding,
-    MatmulBinding, RmsNormBinding, RopeBinding, SiluMulBinding,
+    MatmulBinding, RmsNormBinding, RopeBinding, SiluMulBinding, TopK, TopKBinding,
 };
 use mistral_formats::ModelConfig;
 
@@ -32,13 +32,22 @@ struct LayerBindings {
     ffn_residual: AddBinding,
 }
 
-/// Final norm, output head and argmax over `rows` tokens of a hidden-state buffer.
+/// Final norm, output head and argmax over `rows` tokens of a hidden-state buffer, plus a
+/// top-k of the last row that only sampled steps encode (k rounds over the vocabulary cost more
+/// than an argmax).
 pub(crate) struct HeadBindings {
     norm: RmsNormBinding,
     head: MatmulBinding,
     argmax: ArgmaxBinding,
     pub logits: wgpu::Buffer,
     pub argmax_out: wgpu::Buffer,
+    /// Bound once with k = `TopK::MAX_K`: ids in `[0, MAX_K)`, value bits in `[MAX_K, 2 MAX_K)`;
+    /// a caller wanting fewer uses the first k of each half (the order is sorted).
+    top_k: TopKBinding,
+    pub top_k_out: wgpu::Buffer,
+    /// The first k ids and the first k values copied next to each other, so a step reads back
+    /// exactly 2k u32.
+    pub top_k_packed: wgpu::Buffer,
 }
 
 pub(crate) struct Graph {
@@ -62,9 +71,11 @@ pub(crate) struct StepBuffers<'a> {
 }
 
 impl Graph {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         ctx: &GpuContext,
         k: &Kernels,
+        topk: &TopK,
         w: &GpuWeights,
         cache: &KvCache,
         c: &ModelConfig,
@@ -145,9 +156,9 @@ impl Graph {
                 ffn_residual: k.add.bind(ctx, &x, &o, c.dim, step, cap)?,
             });
         }
-        let head_all = HeadBindings::new(ctx, k, w, c, &x, step, cap)?;
+        let head_all = HeadBindings::new(ctx, k, topk, w, c, &x, step, cap)?;
         let x_last = buffers::storage(ctx, "x last", c.dim);
-        let head_last = HeadBindings::new(ctx, k, w, c, &x_last, steps.step_one, 1)?;
+        let head_last = HeadBindings::new(ctx, k, topk, w, c, &x_last, steps.step_one, 1)?;
         Ok(Graph {
             ids,
             x,
@@ -187,9 +198,11 @@ impl Graph {
 }
 
 impl HeadBindings {
+    #[allow(clippy::too_many_arguments)]
     fn new(
         ctx: &GpuContext,
         k: &Kernels,
+        topk: &TopK,
         w: &GpuWeights,
         c: &ModelConfig,
         x: &wgpu::Buffer,
@@ -199,6 +212,8 @@ impl HeadBindings {
         let h = buffers::storage(ctx, "head norm", rows * c.dim);
         let logits = buffers::storage(ctx, "logits", rows * c.vocab_size);
         let argmax_out = buffers::storage(ctx, "argmax", 4);
+        let top_k_out = buffers::storage(ctx, "top-k", 2 * TopK::MAX_K);
+        let top_k_packed = buffers::storage(ctx, "top-k packed", 2 * TopK::MAX_K);
         let head = w.output_head();
         Ok(HeadBindings {
             norm: k
@@ -210,8 +225,19 @@ impl HeadBindings {
             argmax: k
                 .argmax
                 .bind(ctx, &logits, c.vocab_size, &argmax_out, step, rows)?,
+            top_k: topk.bind(
+                ctx,
+                &logits,
+                c.vocab_size,
+                TopK::MAX_K,
+                &top_k_out,
+                step,
+                rows,
+            )?,
             logits,
             argmax_out,
+            top_k_out,
+            top_k_packed,
         })
     }
 
@@ -219,5 +245,18 @@ impl HeadBindings {
         k.rms_norm.encode(pass, &self.norm);
         k.matmul(w.output_head().format).encode(pass, &self.head);
         k.argmax.encode(pass, &self.argmax);
+    }
+
+    /// Records the top-k of the last row; after `encode`, in the same or a later pass.
+    pub fn encode_top_k(&self, topk: &TopK, pass: &mut wgpu::ComputePass<'_>) {
+        topk.encode(pass, &self.top_k);
+    }
+
+    /// Copies the first `k` ids and values into `top_k_packed` (`k <= TopK::MAX_K`).
+    pub fn pack_top_k(&self, enc: &mut wgpu::CommandEncoder, k: usize) {
+        let half = (k * 4) as u64;
+        let values = (TopK::MAX_K * 4) as u64;
+        enc.copy_buffer_to_buffer(&self.top_k_out, 0, &self.top_k_packed, 0, half);
+        enc.copy_buffer_to_buffer(&self.top_k_out, values, &self.top_k_packed, half, half);
     }
 }
