@@ -69,6 +69,28 @@ impl Sampler {
             .map(|(i, &l)| (i as u32, l))
             .collect();
         candidates.sort_by(|a, b| b.1.total_cmp(&a.1));
+        self.pick(candidates)
+    }
+
+    /// Picks a token id from the most likely candidates `(id, logit)` only (a GPU top-k), so a
+    /// step need not read back the vocabulary. Any order; ties keep the given order, so give
+    /// them id-ascending (as the GPU top-k does). The same draw as [`Self::sample`] on the full
+    /// row when `top_k` is set and at most `candidates.len()`: both cut to the `top_k` best,
+    /// then apply temperature and top-p to the same list.
+    pub fn sample_candidates(&mut self, candidates: &[(u32, f32)]) -> u32 {
+        assert!(!candidates.is_empty(), "no candidates to sample from");
+        let mut candidates = candidates.to_vec();
+        // Stable: equal logits keep the caller's (id-ascending) order, as in `sample`.
+        candidates.sort_by(|a, b| b.1.total_cmp(&a.1));
+        if self.params.temperature <= 0.0 {
+            return candidates[0].0;
+        }
+        self.pick(candidates)
+    }
+
+    /// Top-k cut, temperature and top-p over `candidates` sorted by logit descending.
+    fn pick(&mut self, mut candidates: Vec<(u32, f32)>) -> u32 {
+        let p = &self.params;
         if p.top_k > 0 {
             candidates.truncate(p.top_k);
         }
@@ -127,6 +149,55 @@ mod tests {
             !picks.contains(&3),
             "top-p 0.95 excludes the tail: {picks:?}"
         );
+    }
+
+    /// The candidates a GPU top-k returns for `logits`: the k best, id-ascending on ties.
+    fn top_k_of(logits: &[f32], k: usize) -> Vec<(u32, f32)> {
+        let mut c: Vec<(u32, f32)> = (0..).zip(logits.iter().copied()).collect();
+        c.sort_by(|a, b| b.1.total_cmp(&a.1));
+        c.truncate(k);
+        c
+    }
+
+    #[test]
+    fn sampling_candidates_draws_like_sampling_the_row() {
+        let mut rng = Rng::new(5);
+        let mut logits: Vec<f32> = (0..2000).map(|_| rng.next_f32() * 8.0 - 4.0).collect();
+        // Ties inside the candidates: the order between equal logits must agree too.
+        for i in [3, 700, 1500, 1999] {
+            logits[i] = 4.5;
+        }
+        for (temperature, top_p, top_k) in [(0.7, 0.95, 40), (1.5, 1.0, 64), (0.3, 0.5, 1)] {
+            let params = SamplingParams {
+                temperature,
+                top_p,
+                top_k,
+            };
+            // As many candidates as top_k, and more (a GPU binding of 64 with a smaller top_k).
+            for n in [top_k, 64] {
+                let candidates = top_k_of(&logits, n);
+                // Any order with equal logits id-ascending gives the same draws.
+                let mut by_id = candidates.clone();
+                by_id.sort_by_key(|c| c.0);
+                let mut full = Sampler::new(params.clone(), 42);
+                let mut sorted = Sampler::new(params.clone(), 42);
+                let mut unsorted = Sampler::new(params.clone(), 42);
+                for step in 0..200 {
+                    let want = full.sample(&logits);
+                    let what = format!("{params:?}, {n} candidates, step {step}");
+                    assert_eq!(sorted.sample_candidates(&candidates), want, "{what}");
+                    assert_eq!(unsorted.sample_candidates(&by_id), want, "{what}");
+                }
+            }
+        }
+        let mut greedy = Sampler::new(
+            SamplingParams {
+                temperature: 0.0,
+                ..Default::default()
+            },
+            1,
+        );
+        assert_eq!(greedy.sample_candidates(&top_k_of(&logits, 5)), 3);
     }
 
     #[test]
