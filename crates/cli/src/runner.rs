@@ -4,9 +4,10 @@ use crate::device_args::{Device, DeviceArgs, KvPrecision};
 use crate::progress::bar;
 use anyhow::Result;
 use mistral_engine::model::{GpuModel, LoadPhase, ModelOptions};
-use mistral_engine::ops::KvStorage;
+use mistral_engine::ops::{KvStorage, TopK};
 use mistral_engine::GpuContext;
 use mistral_formats::ModelFile;
+use mistral_reference::sampling::Sampler;
 use mistral_reference::{argmax, ReferenceModel, ReferenceWeights};
 use std::sync::Arc;
 
@@ -89,5 +90,22 @@ impl Runner {
             }
             Runner::Gpu(m) => pollster::block_on(m.forward_argmax(tokens))?,
         })
+    }
+
+    /// The next token as `sampler` chooses it. Greedy reads back one id on the GPU; sampling
+    /// with top-k in 1..=64 on the GPU reads back only the k candidates (`top_k` of them are all
+    /// `sample` would look at, so the draw is the same); anything else reads the logits row.
+    pub fn sample_step(&mut self, tokens: &[u32], sampler: &mut Sampler) -> Result<u32> {
+        let top_k = sampler.params.top_k;
+        if sampler.params.temperature <= 0.0 {
+            return self.greedy(tokens);
+        }
+        if let Runner::Gpu(m) = self {
+            if (1..=TopK::MAX_K).contains(&top_k) {
+                let candidates = pollster::block_on(m.forward_top_k(tokens, top_k))?;
+                return Ok(sampler.sample_candidates(&candidates));
+            }
+        }
+        Ok(sampler.sample(&self.last_logits(tokens)?))
     }
 }

@@ -51,15 +51,9 @@ pub fn run(args: &ModelArgs, dev: &DeviceArgs, opts: &RunOptions) -> Result<()> 
         t_load.elapsed().as_secs_f32()
     );
     let mut sampler = Sampler::new(opts.sampling.clone(), opts.seed);
-    let greedy = opts.sampling.temperature <= 0.0;
-    // Greedy decoding reads back one token id; sampling reads the last logits row.
-    let mut step = |engine: &mut Runner, ids: &[u32]| -> Result<u32> {
-        if greedy {
-            engine.greedy(ids)
-        } else {
-            Ok(sampler.sample(&engine.last_logits(ids)?))
-        }
-    };
+    // On the GPU, greedy decoding reads back one token id and top-k sampling k candidates.
+    let mut step =
+        |engine: &mut Runner, ids: &[u32]| -> Result<u32> { engine.sample_step(ids, &mut sampler) };
 
     let t_prefill = Instant::now();
     let mut next = step(&mut engine, &prompt_ids)?;
