@@ -36,7 +36,11 @@ impl Runner {
                     },
                 };
                 let pb = bar(model.tensors.len() as u64, "uploading");
-                let budget = dev.gpu_memory_mib.map(|m| m << 20);
+                // The user's budget, else (CPU adapters) the system memory available.
+                let budget = dev
+                    .gpu_memory_mib
+                    .map(|m| m << 20)
+                    .or_else(|| mistral_engine::model::default_budget(&ctx.adapter));
                 let gpu = pollster::block_on(GpuModel::load(ctx, model, &opts, budget, |p| {
                     if p.phase == LoadPhase::Uploading {
                         pb.set_position(p.done as u64);

@@ -23,13 +23,17 @@ fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
 }
 
-/// A failure exits non-zero with exactly one line on stderr that says `error:`.
+/// A failure exits non-zero and ends stderr with exactly one `error:` line (progress lines
+/// such as the chosen adapter may come before it).
 fn one_line_error(o: &Output) -> String {
     assert!(!o.status.success(), "expected failure");
     let err = String::from_utf8(o.stderr.clone()).unwrap();
-    assert_eq!(err.trim_end().lines().count(), 1, "stderr: {err}");
-    assert!(err.starts_with("error: "), "stderr: {err}");
-    err
+    let lines: Vec<&str> = err.trim_end().lines().collect();
+    let errors = lines.iter().filter(|l| l.starts_with("error")).count();
+    assert_eq!(errors, 1, "stderr: {err}");
+    let last = lines.last().copied().unwrap_or("");
+    assert!(last.starts_with("error: "), "stderr: {err}");
+    last.to_string()
 }
 
 #[test]
@@ -76,6 +80,24 @@ fn sampling_is_reproducible_with_a_seed() {
         ]))
     };
     assert_eq!(run("7"), run("7"));
+}
+
+#[test]
+fn a_model_over_the_memory_budget_is_refused_before_loading() {
+    let model = smollm2_gguf();
+    let e = one_line_error(&bin(&[
+        "run",
+        "--model",
+        model.to_str().unwrap(),
+        "--prompt",
+        "hi",
+        "--gpu-memory-mib",
+        "50",
+    ]));
+    assert!(
+        e.contains("needs") && e.contains("GPU memory") && e.contains("50.0 MiB"),
+        "{e}"
+    );
 }
 
 #[test]
