@@ -53,7 +53,6 @@ pub struct GpuModel {
     chunk: usize,
     kernels: Kernels,
     // Here rather than in `Kernels`: only the heads use it, and only for sampled steps.
-    topk: TopK,
     weights: GpuWeights,
     // Kept alive: the graphs' bind groups reference the cache and step buffers.
     _cache: KvCache,
@@ -108,7 +107,6 @@ impl GpuModel {
             opts.kv_storage,
         )
         .await?;
-        let topk = TopK::new(&ctx).await?;
 
         let weights = GpuWeights::upload(&ctx, model, |done, total| {
             progress(LoadProgress {
@@ -139,10 +137,10 @@ impl GpuModel {
             step: &step.buffer,
             step_one: &step_one.buffer,
         };
-        let decode = Graph::new(&ctx, &kernels, &topk, &weights, &cache, &config, &steps, 1)?;
+        let decode = Graph::new(&ctx, &kernels, &weights, &cache, &config, &steps, 1)?;
         let prefill = if chunk > 1 {
             Some(Graph::new(
-                &ctx, &kernels, &topk, &weights, &cache, &config, &steps, chunk,
+                &ctx, &kernels, &weights, &cache, &config, &steps, chunk,
             )?)
         } else {
             None
@@ -154,7 +152,6 @@ impl GpuModel {
             memory,
             chunk,
             kernels,
-            topk,
             weights,
             _cache: cache,
             step,
@@ -277,7 +274,7 @@ impl GpuModel {
                     .head_all
                     .encode(&self.kernels, &self.weights, &mut pass);
                 if n == 1 && matches!(want, Want::TopK(_)) {
-                    graph.head_all.encode_top_k(&self.topk, &mut pass);
+                    graph.head_all.encode_top_k(&self.kernels.topk, &mut pass);
                 }
             }
         }
@@ -300,7 +297,7 @@ impl GpuModel {
                 .head_last
                 .encode(&self.kernels, &self.weights, &mut pass);
             if matches!(want, Want::TopK(_)) {
-                graph.head_last.encode_top_k(&self.topk, &mut pass);
+                graph.head_last.encode_top_k(&self.kernels.topk, &mut pass);
             }
         }
         self.pos += n;

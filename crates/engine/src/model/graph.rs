@@ -75,7 +75,6 @@ impl Graph {
     pub fn new(
         ctx: &GpuContext,
         k: &Kernels,
-        topk: &TopK,
         w: &GpuWeights,
         cache: &KvCache,
         c: &ModelConfig,
@@ -156,9 +155,9 @@ impl Graph {
                 ffn_residual: k.add.bind(ctx, &x, &o, c.dim, step, cap)?,
             });
         }
-        let head_all = HeadBindings::new(ctx, k, topk, w, c, &x, step, cap)?;
+        let head_all = HeadBindings::new(ctx, k, w, c, &x, step, cap)?;
         let x_last = buffers::storage(ctx, "x last", c.dim);
-        let head_last = HeadBindings::new(ctx, k, topk, w, c, &x_last, steps.step_one, 1)?;
+        let head_last = HeadBindings::new(ctx, k, w, c, &x_last, steps.step_one, 1)?;
         Ok(Graph {
             ids,
             x,
@@ -202,7 +201,6 @@ impl HeadBindings {
     fn new(
         ctx: &GpuContext,
         k: &Kernels,
-        topk: &TopK,
         w: &GpuWeights,
         c: &ModelConfig,
         x: &wgpu::Buffer,
@@ -225,7 +223,7 @@ impl HeadBindings {
             argmax: k
                 .argmax
                 .bind(ctx, &logits, c.vocab_size, &argmax_out, step, rows)?,
-            top_k: topk.bind(
+            top_k: k.topk.bind(
                 ctx,
                 &logits,
                 c.vocab_size,

@@ -7,7 +7,7 @@ use crate::context::GpuContext;
 use crate::error::Result;
 use crate::layout::WeightFormat;
 use crate::ops::{
-    Add, Argmax, Attention, Embedding, KvStorage, KvWrite, Matmul, RmsNorm, Rope, SiluMul,
+    Add, Argmax, Attention, Embedding, KvStorage, KvWrite, Matmul, RmsNorm, Rope, SiluMul, TopK,
 };
 
 pub(crate) struct Kernels {
@@ -18,6 +18,7 @@ pub(crate) struct Kernels {
     pub silu_mul: SiluMul,
     pub add: Add,
     pub argmax: Argmax,
+    pub topk: TopK,
     pub kv_write: KvWrite,
     pub attention: Attention,
 }
@@ -43,6 +44,7 @@ impl Kernels {
             silu_mul: SiluMul::new(ctx).await?,
             add: Add::new(ctx).await?,
             argmax: Argmax::new(ctx).await?,
+            topk: TopK::new(ctx).await?,
             kv_write: KvWrite::new(ctx, kv).await?,
             attention: Attention::new(ctx, kv).await?,
         })
