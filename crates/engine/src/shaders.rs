@@ -37,6 +37,7 @@ shader_files! {
     MATVEC_Q4K = "matvec_q4k.wgsl";
     MATVEC_Q6K = "matvec_q6k.wgsl";
     RMS_NORM = "rms_norm.wgsl";
+    ADD_RMS_NORM = "add_rms_norm.wgsl";
     ROPE = "rope.wgsl";
     SILU_MUL = "silu_mul.wgsl";
     ADD = "add.wgsl";
@@ -176,6 +177,14 @@ pub fn rms_norm() -> ShaderModuleSource {
     with_step(assemble("rms_norm".into(), "rms_norm", &["rms_norm.wgsl"]))
 }
 
+pub fn add_rms_norm() -> ShaderModuleSource {
+    with_step(assemble(
+        "add_rms_norm".into(),
+        "add_rms_norm",
+        &["add_rms_norm.wgsl"],
+    ))
+}
+
 pub fn rope() -> ShaderModuleSource {
     with_step(assemble("rope".into(), "rope", &["rope.wgsl"]))
 }
@@ -206,7 +215,15 @@ pub fn all_modules() -> Vec<ShaderModuleSource> {
             out.push(embedding(f, d));
         }
     }
-    out.extend([rms_norm(), rope(), silu_mul(), add(), argmax(), topk()]);
+    out.extend([
+        rms_norm(),
+        add_rms_norm(),
+        rope(),
+        silu_mul(),
+        add(),
+        argmax(),
+        topk(),
+    ]);
     out.extend(kv_attention_modules());
     out
 }

@@ -5,16 +5,23 @@ use crate::buffers;
 use crate::context::GpuContext;
 use crate::error::Result;
 use crate::ops::{
-    AddBinding, ArgmaxBinding, AttentionBinding, EmbeddingBinding, KvCache, KvWriteBinding,
-    MatmulBinding, RmsNormBinding, RopeBinding, SiluMulBinding, TopK, TopKBinding,
+    AddBinding, AddRmsNormBinding, ArgmaxBinding, AttentionBinding, EmbeddingBinding, KvCache,
+    KvWriteBinding, MatmulBinding, RmsNormBinding, RopeBinding, SiluMulBinding, TopK, TopKBinding,
 };
 use mistral_formats::ModelConfig;
 
 use super::kernels::Kernels;
 use super::weights::GpuWeights;
 
+/// The RMSNorm opening a block: plain for the first layer; fused with the previous layer's
+/// feed-forward residual add for the others (one dispatch instead of two).
+enum BlockNorm {
+    Plain(RmsNormBinding),
+    AfterResidual(AddRmsNormBinding),
+}
+
 struct LayerBindings {
-    attn_norm: RmsNormBinding,
+    attn_norm: BlockNorm,
     q: MatmulBinding,
     k: MatmulBinding,
     v: MatmulBinding,
@@ -23,13 +30,15 @@ struct LayerBindings {
     kv_write: KvWriteBinding,
     attention: AttentionBinding,
     o: MatmulBinding,
-    attn_residual: AddBinding,
-    ffn_norm: RmsNormBinding,
+    /// x += o, then h = ffn_norm(x).
+    attn_residual_ffn_norm: AddRmsNormBinding,
     gate: MatmulBinding,
     up: MatmulBinding,
     silu_mul: SiluMulBinding,
     down: MatmulBinding,
-    ffn_residual: AddBinding,
+    /// Only the last layer adds its own feed-forward output; the others leave it to the next
+    /// layer's fused norm.
+    ffn_residual: Option<AddBinding>,
 }
 
 /// Final norm, output head and argmax over `rows` tokens of a hidden-state buffer, plus a
@@ -99,9 +108,10 @@ impl Graph {
         };
         let embedding = k.embedding.bind(ctx, &w.token_embd, &ids, &x, step, cap)?;
         let mut layers = Vec::with_capacity(w.layers.len());
+        let n_layers = w.layers.len();
         for (l, lw) in w.layers.iter().enumerate() {
-            layers.push(LayerBindings {
-                attn_norm: k.rms_norm.bind(
+            let attn_norm = if l == 0 {
+                BlockNorm::Plain(k.rms_norm.bind(
                     ctx,
                     &x,
                     &lw.attn_norm,
@@ -110,7 +120,22 @@ impl Graph {
                     c.norm_eps,
                     step,
                     cap,
-                )?,
+                )?)
+            } else {
+                BlockNorm::AfterResidual(k.add_rms_norm.bind(
+                    ctx,
+                    &x,
+                    &o,
+                    &lw.attn_norm,
+                    &h,
+                    c.dim,
+                    c.norm_eps,
+                    step,
+                    cap,
+                )?)
+            };
+            layers.push(LayerBindings {
+                attn_norm,
                 q: mm(&lw.wq, &h, &q)?,
                 k: mm(&lw.wk, &h, &kk)?,
                 v: mm(&lw.wv, &h, &v)?,
@@ -135,10 +160,10 @@ impl Graph {
                     cap,
                 )?,
                 o: mm(&lw.wo, &att, &o)?,
-                attn_residual: k.add.bind(ctx, &x, &o, c.dim, step, cap)?,
-                ffn_norm: k.rms_norm.bind(
+                attn_residual_ffn_norm: k.add_rms_norm.bind(
                     ctx,
                     &x,
+                    &o,
                     &lw.ffn_norm,
                     &h,
                     c.dim,
@@ -152,7 +177,11 @@ impl Graph {
                     .silu_mul
                     .bind(ctx, &gate, &up, &act, c.ffn_dim, step, cap)?,
                 down: mm(&lw.w_down, &act, &o)?,
-                ffn_residual: k.add.bind(ctx, &x, &o, c.dim, step, cap)?,
+                ffn_residual: if l + 1 == n_layers {
+                    Some(k.add.bind(ctx, &x, &o, c.dim, step, cap)?)
+                } else {
+                    None
+                },
             });
         }
         let head_all = HeadBindings::new(ctx, k, w, c, &x, step, cap)?;
@@ -176,7 +205,10 @@ impl Graph {
             let mm = |pass: &mut wgpu::ComputePass<'_>, t: &crate::tensor::GpuTensor, bind| {
                 k.matmul(t.format).encode(pass, bind)
             };
-            k.rms_norm.encode(pass, &b.attn_norm);
+            match &b.attn_norm {
+                BlockNorm::Plain(n) => k.rms_norm.encode(pass, n),
+                BlockNorm::AfterResidual(n) => k.add_rms_norm.encode(pass, n),
+            }
             mm(pass, &lw.wq, &b.q);
             mm(pass, &lw.wk, &b.k);
             mm(pass, &lw.wv, &b.v);
@@ -185,13 +217,14 @@ impl Graph {
             k.kv_write.encode(pass, &b.kv_write);
             k.attention.encode(pass, &b.attention);
             mm(pass, &lw.wo, &b.o);
-            k.add.encode(pass, &b.attn_residual);
-            k.rms_norm.encode(pass, &b.ffn_norm);
+            k.add_rms_norm.encode(pass, &b.attn_residual_ffn_norm);
             mm(pass, &lw.w_gate, &b.gate);
             mm(pass, &lw.w_up, &b.up);
             k.silu_mul.encode(pass, &b.silu_mul);
             mm(pass, &lw.w_down, &b.down);
-            k.add.encode(pass, &b.ffn_residual);
+            if let Some(r) = &b.ffn_residual {
+                k.add.encode(pass, r);
+            }
         }
     }
 }

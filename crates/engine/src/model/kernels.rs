@@ -7,7 +7,8 @@ use crate::context::GpuContext;
 use crate::error::Result;
 use crate::layout::WeightFormat;
 use crate::ops::{
-    Add, Argmax, Attention, Embedding, KvStorage, KvWrite, Matmul, RmsNorm, Rope, SiluMul, TopK,
+    Add, AddRmsNorm, Argmax, Attention, Embedding, KvStorage, KvWrite, Matmul, RmsNorm, Rope,
+    SiluMul, TopK,
 };
 
 pub(crate) struct Kernels {
@@ -17,6 +18,7 @@ pub(crate) struct Kernels {
     pub rope: Rope,
     pub silu_mul: SiluMul,
     pub add: Add,
+    pub add_rms_norm: AddRmsNorm,
     pub argmax: Argmax,
     pub topk: TopK,
     pub kv_write: KvWrite,
@@ -43,6 +45,7 @@ impl Kernels {
             rope: Rope::new(ctx).await?,
             silu_mul: SiluMul::new(ctx).await?,
             add: Add::new(ctx).await?,
+            add_rms_norm: AddRmsNorm::new(ctx).await?,
             argmax: Argmax::new(ctx).await?,
             topk: TopK::new(ctx).await?,
             kv_write: KvWrite::new(ctx, kv).await?,

@@ -2,6 +2,7 @@
 //! groups once (at load time, never per token) and records dispatches into a compute pass.
 
 mod add;
+mod add_rms_norm;
 mod argmax;
 mod attention;
 mod embedding;
@@ -15,6 +16,7 @@ mod silu_mul;
 mod topk;
 
 pub use add::{Add, AddBinding};
+pub use add_rms_norm::{AddRmsNorm, AddRmsNormBinding};
 pub use argmax::{Argmax, ArgmaxBinding};
 pub use attention::{Attention, AttentionBinding};
 pub use embedding::{Embedding, EmbeddingBinding};
