@@ -36,6 +36,14 @@ shader_files! {
     MATVEC_Q8_0 = "matvec_q8_0.wgsl";
     MATVEC_Q4K = "matvec_q4k.wgsl";
     MATVEC_Q6K = "matvec_q6k.wgsl";
+    MATVEC_SG = "matvec_sg.wgsl";
+    MATVEC_SG_F32 = "matvec_sg_f32.wgsl";
+    MATVEC_SG_F16 = "matvec_sg_f16.wgsl";
+    MATVEC_SG_Q4_0 = "matvec_sg_q4_0.wgsl";
+    MATVEC_SG_Q4_1 = "matvec_sg_q4_1.wgsl";
+    MATVEC_SG_Q8_0 = "matvec_sg_q8_0.wgsl";
+    MATVEC_SG_Q4K = "matvec_sg_q4k.wgsl";
+    MATVEC_SG_Q6K = "matvec_sg_q6k.wgsl";
     RMS_NORM = "rms_norm.wgsl";
     ADD_RMS_NORM = "add_rms_norm.wgsl";
     ROPE = "rope.wgsl";
@@ -63,7 +71,13 @@ pub struct ShaderModuleSource {
     /// Uses `unpack2x16float`, which needs naga's `SHADER_FLOAT16_IN_FLOAT32` capability (part of
     /// WebGPU, but not of every native adapter).
     pub needs_f16_in_f32: bool,
+    /// Uses subgroup builtins and operations (naga's `SUBGROUP` capability, the device's
+    /// `Features::SUBGROUP`); only built where the device has them.
+    pub needs_subgroups: bool,
 }
+
+/// Drivers whose modules use subgroup operations.
+const SUBGROUP_FILES: &[&str] = &["matvec_sg.wgsl"];
 
 /// How kernels decode f16 values stored in u32 words.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -100,6 +114,7 @@ fn assemble(name: String, entry_point: &'static str, files: &[&'static str]) -> 
     ShaderModuleSource {
         name,
         needs_f16_in_f32: files.contains(&F16Decode::Builtin.file()),
+        needs_subgroups: files.iter().any(|f| SUBGROUP_FILES.contains(f)),
         files: files.to_vec(),
         source,
         entry_point,
@@ -130,6 +145,19 @@ fn block_dot_file(format: WeightFormat) -> &'static str {
     }
 }
 
+/// The subgroup block dot of `format` (`matvec_sg_<type>.wgsl`, x shared by broadcasts).
+fn sg_block_dot_file(format: WeightFormat) -> &'static str {
+    match format {
+        WeightFormat::F32 => "matvec_sg_f32.wgsl",
+        WeightFormat::F16 => "matvec_sg_f16.wgsl",
+        WeightFormat::Q4_0 => "matvec_sg_q4_0.wgsl",
+        WeightFormat::Q4_1 => "matvec_sg_q4_1.wgsl",
+        WeightFormat::Q8_0 => "matvec_sg_q8_0.wgsl",
+        WeightFormat::Q4K => "matvec_sg_q4k.wgsl",
+        WeightFormat::Q6K => "matvec_sg_q6k.wgsl",
+    }
+}
+
 /// `m` with the step buffer's `struct Step` (crate::step::STEP_WGSL) in front, for the batched
 /// kernels that read the token count and first position at run time.
 fn with_step(mut m: ShaderModuleSource) -> ShaderModuleSource {
@@ -156,6 +184,23 @@ pub fn matvec(format: WeightFormat, f16: F16Decode) -> ShaderModuleSource {
             "matvec.wgsl",
             quant_file(format),
             block_dot_file(format),
+        ],
+    )
+}
+
+/// The subgroup matvec of `format` (`matvec_sg.wgsl`): x loaded once per subgroup and
+/// broadcast; the baseline block dot stays in the module for subgroups narrower than 8 lanes.
+pub fn matvec_subgroup(format: WeightFormat, f16: F16Decode) -> ShaderModuleSource {
+    assemble(
+        format!("matvec_sg_{}_{f16:?}", format.name()),
+        "matvec",
+        &[
+            f16.file(),
+            "common.wgsl",
+            "matvec_sg.wgsl",
+            quant_file(format),
+            block_dot_file(format),
+            sg_block_dot_file(format),
         ],
     )
 }
@@ -211,6 +256,7 @@ pub fn all_modules() -> Vec<ShaderModuleSource> {
     for f in WeightFormat::ALL {
         for d in F16Decode::ALL {
             out.push(matvec(f, d));
+            out.push(matvec_subgroup(f, d));
             out.push(matmul(f, d));
             out.push(embedding(f, d));
         }

@@ -11,6 +11,7 @@
 //!
 //! Tolerances (error measures are defined where they are computed):
 //! (observed maxima on lavapipe in brackets)
+//! - matvec (the decode kernel, every variant: baseline and subgroup-shared x) as matmul.
 //! - matmul 1e-5, scaled by sum_j |w_ij x_j| (per token and row): the GPU sums per-block partial sums, the CPU in 8
 //!   interleaved lanes; both in f32, so rows differ by a few ulps of the absolute sum
 //!   (gamma_n ~ n * 6e-8 bounds it) [1.2e-7].
@@ -28,6 +29,7 @@ mod common;
 use common::*;
 use mistral_engine::buffers;
 use mistral_engine::ops::{Add, Argmax, Embedding, Matmul, RmsNorm, Rope, SiluMul};
+use mistral_engine::ops::{Matvec, MatvecVariant};
 use mistral_engine::shaders::F16Decode;
 use mistral_engine::step::StepBuffer;
 use mistral_engine::{GpuContext, GpuTensor, WeightFormat};
@@ -268,6 +270,80 @@ fn matmul_every_type_shape_capacity_and_token_count() {
         }
     }
     report("matmul: GPU vs dequantize + linalg::matvec per token", &out);
+}
+
+/// The matvec variants the device can run. lavapipe on Vulkan has subgroups: assert it, so the
+/// subgroup kernel is never skipped silently where CI runs.
+fn matvec_variants(ctx: &GpuContext) -> Vec<MatvecVariant> {
+    let lavapipe = ctx.adapter.name.contains("llvmpipe");
+    if lavapipe && ctx.adapter.backend == mistral_engine::wgpu::Backend::Vulkan {
+        assert!(ctx.features.subgroup, "lavapipe Vulkan without subgroups");
+    }
+    MatvecVariant::ALL
+        .into_iter()
+        .filter(|v| v.supported(ctx))
+        .collect()
+}
+
+/// Output offset the matvec cases write at (rows before it and after the tensor stay guards).
+const MATVEC_Y_OFFSET: usize = 3;
+
+/// The decode kernel on its own, every variant x f16 decoder x type x shape, unsplit and split
+/// into row parts, writing at an offset into a guarded output.
+#[test]
+fn matvec_every_variant_type_shape_and_split() {
+    let ctx = gpu();
+    let mut out = Vec::new();
+    for variant in matvec_variants(ctx) {
+        for decode in f16_decoders(ctx) {
+            for ty in TYPES {
+                let format = WeightFormat::for_type(ty);
+                let kernel = pollster::block_on(Matvec::with_variant(ctx, format, decode, variant))
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let mut cases: Vec<((usize, usize), bool)> =
+                    shapes(ty).into_iter().map(|s| (s, false)).collect();
+                cases.push(((301, if ty.block_elems() == 256 { 512 } else { 96 }), true));
+                for (i, ((rows, cols), split)) in cases.into_iter().enumerate() {
+                    let mut rng = Rng::new(3000 + i as u64);
+                    let raw = random_weights(&mut rng, ty, rows, cols);
+                    let t = upload(ctx, ty, rows, cols, &raw, split);
+                    let w = quant::dequantize_to_vec(ty, &raw).unwrap();
+                    let x = rng.vec(cols, 1.0);
+                    let x_buf = buffers::storage_from(ctx, "x", &x);
+                    let len = MATVEC_Y_OFFSET + rows + 5;
+                    let y_buf = buffers::storage_from(ctx, "y", &vec![GUARD; len]);
+                    let b = kernel
+                        .bind(ctx, &t, &x_buf, &y_buf, MATVEC_Y_OFFSET)
+                        .unwrap_or_else(|e| panic!("{e}"));
+                    run_pass(ctx, |p| kernel.encode(p, &b));
+                    let y = read_f32(ctx, &y_buf, len);
+                    let mut cpu = vec![0f32; rows];
+                    linalg::matvec(&w, &x, &mut cpu);
+                    let got = &y[MATVEC_Y_OFFSET..MATVEC_Y_OFFSET + rows];
+                    let guards_kept = y[..MATVEC_Y_OFFSET]
+                        .iter()
+                        .chain(&y[MATVEC_Y_OFFSET + rows..])
+                        .all(|v| *v == GUARD);
+                    let err = scaled_matvec_error(&w, &x, got, &cpu);
+                    let parts = if split {
+                        format!(" in {} parts", t.parts.len())
+                    } else {
+                        String::new()
+                    };
+                    out.push(Outcome {
+                        op: "matvec".into(),
+                        case: format!(
+                            "{variant:?} {} f16:{decode:?} {rows}x{cols}{parts}",
+                            ty.name()
+                        ),
+                        error: if guards_kept { err } else { f64::INFINITY },
+                        tolerance: MATMUL_TOL,
+                    });
+                }
+            }
+        }
+    }
+    report("matvec: GPU vs dequantize + linalg::matvec", &out);
 }
 
 #[test]

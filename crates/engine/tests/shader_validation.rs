@@ -1,21 +1,34 @@
 //! Every WGSL module the engine builds is parsed and validated by naga with the capabilities of
-//! baseline WebGPU (no shader-f16, no subgroups), then translated to SPIR-V, MSL and HLSL, so the
-//! Vulkan, Metal and DX12 paths are checked here although only Vulkan runs in CI. No GPU needed.
+//! baseline WebGPU (no shader-f16, no subgroups; the subgroup variants with subgroups added),
+//! then translated to SPIR-V, MSL and HLSL, so the Vulkan, Metal and DX12 paths are checked here
+//! although only Vulkan runs in CI. No GPU needed.
 
 use mistral_engine::shaders;
-use naga::valid::{Capabilities, ValidationFlags, Validator};
+use naga::valid::{Capabilities, ShaderStages, SubgroupOperationSet, ValidationFlags, Validator};
+
+/// WebGPU's baseline: no f16 types, no subgroups; unpack2x16float is core WGSL, so modules
+/// using it get the one capability naga asks for it. Subgroup modules get WebGPU's `subgroups`
+/// feature: the capability, basic + ballot/broadcast/shuffle operations, compute stage only.
+fn validator(m: &shaders::ShaderModuleSource, subgroups: bool) -> Validator {
+    let mut caps = Capabilities::empty();
+    if m.needs_f16_in_f32 {
+        caps |= Capabilities::SHADER_FLOAT16_IN_FLOAT32;
+    }
+    if subgroups {
+        caps |= Capabilities::SUBGROUP;
+    }
+    let mut v = Validator::new(ValidationFlags::all(), caps);
+    if subgroups {
+        v.subgroup_stages(ShaderStages::COMPUTE)
+            .subgroup_operations(SubgroupOperationSet::all());
+    }
+    v
+}
 
 fn translate(m: &shaders::ShaderModuleSource) -> Result<(), String> {
     let module =
         naga::front::wgsl::parse_str(&m.source).map_err(|e| e.emit_to_string(&m.source))?;
-    // WebGPU's baseline: no f16 types, no subgroups; unpack2x16float is core WGSL, so modules
-    // using it get the one capability naga asks for it.
-    let caps = if m.needs_f16_in_f32 {
-        Capabilities::SHADER_FLOAT16_IN_FLOAT32
-    } else {
-        Capabilities::empty()
-    };
-    let info = Validator::new(ValidationFlags::all(), caps)
+    let info = validator(m, m.needs_subgroups)
         .validate(&module)
         .map_err(|e| e.emit_to_string(&m.source))?;
     let stage = naga::ShaderStage::Compute;
@@ -29,10 +42,20 @@ fn translate(m: &shaders::ShaderModuleSource) -> Result<(), String> {
         }),
     )
     .map_err(|e| format!("SPIR-V: {e}"))?;
-    naga::back::msl::write_string(
+    // Subgroup operations need SIMD-group functions (MSL 2.1) and wave intrinsics (HLSL shader
+    // model 6.0, which wgpu's DX12 backend requires for Features::SUBGROUP). naga's writers do not
+    // check these versions themselves, so the subgroup modules are written for them and the
+    // output is checked for the intrinsics below.
+    let mut msl_options = naga::back::msl::Options::default();
+    let mut options = naga::back::hlsl::Options::default();
+    if m.needs_subgroups {
+        msl_options.lang_version = (2, 1);
+        options.shader_model = naga::back::hlsl::ShaderModel::V6_0;
+    }
+    let (msl, _) = naga::back::msl::write_string(
         &module,
         &info,
-        &naga::back::msl::Options::default(),
+        &msl_options,
         &naga::back::msl::PipelineOptions {
             entry_point: Some((stage, m.entry_point.to_string())),
             ..Default::default()
@@ -40,14 +63,39 @@ fn translate(m: &shaders::ShaderModuleSource) -> Result<(), String> {
     )
     .map_err(|e| format!("MSL: {e}"))?;
     let mut hlsl = String::new();
-    let options = naga::back::hlsl::Options::default();
     let pipeline = naga::back::hlsl::PipelineOptions {
         entry_point: Some((stage, m.entry_point.to_string())),
     };
     naga::back::hlsl::Writer::new(&mut hlsl, &options, &pipeline)
         .write(&module, &info, None)
         .map_err(|e| format!("HLSL: {e}"))?;
+    if m.needs_subgroups && !(msl.contains("simd_broadcast(") && hlsl.contains("WaveReadLaneAt(")) {
+        return Err("subgroup module without simd_broadcast (MSL) / WaveReadLaneAt (HLSL)".into());
+    }
     Ok(())
+}
+
+/// The subgroup modules really need the capability: without it naga rejects them, so the
+/// baseline modules above (validated without it) are known to run on devices lacking subgroups.
+#[test]
+fn subgroup_modules_are_rejected_without_the_subgroup_capability() {
+    let modules: Vec<_> = shaders::all_modules()
+        .into_iter()
+        .filter(|m| m.needs_subgroups)
+        .collect();
+    assert!(!modules.is_empty(), "no subgroup modules built");
+    for m in &modules {
+        let module = naga::front::wgsl::parse_str(&m.source).expect("parses");
+        let err = validator(m, false)
+            .validate(&module)
+            .expect_err("validated without SUBGROUP");
+        let text = format!("{:?}", err.as_inner());
+        assert!(
+            text.contains("MissingCapability(Capabilities(SUBGROUP))"),
+            "{}: unexpected error {text}",
+            m.name
+        );
+    }
 }
 
 #[test]

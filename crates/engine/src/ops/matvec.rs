@@ -1,6 +1,11 @@
 //! `y = W x` for a weight tensor in any [`WeightFormat`] (`shaders/matvec.wgsl` +
 //! `quant_<type>.wgsl` + `matvec_<type>.wgsl`): one kernel per format, dequantizing inside the
 //! dot product and accumulating in f32. A tensor split into row parts gets one dispatch per part.
+//!
+//! Two variants of the same kernel ([`MatvecVariant`]): the baseline, and one that shares x
+//! across the lanes of a subgroup with `subgroupBroadcast` (`shaders/matvec_sg.wgsl`), chosen at
+//! start-up where the device has `Features::SUBGROUP`. `MISTRAL_WGPU_NO_SUBGROUPS=1` forces the
+//! baseline (A/B measurements, debugging).
 
 use crate::buffers;
 use crate::context::GpuContext;
@@ -10,7 +15,8 @@ use crate::ops::{check_len, grid_for, to_u32, Kernel, Slot};
 use crate::shaders::{self, F16Decode};
 use crate::tensor::GpuTensor;
 
-/// Rows one workgroup computes: 64 invocations x 4 rows (`shaders/matvec.wgsl`).
+/// Rows one workgroup computes: 64 invocations x 4 rows (`shaders/matvec.wgsl`, and
+/// `matvec_sg.wgsl` alike).
 const ROWS_PER_WORKGROUP: u32 = 256;
 
 #[repr(C)]
@@ -22,9 +28,49 @@ struct MatvecParams {
     out_offset: u32,
 }
 
+/// Environment variable that, set to `1`, keeps the baseline kernel on subgroup devices.
+pub const NO_SUBGROUPS_ENV: &str = "MISTRAL_WGPU_NO_SUBGROUPS";
+
+/// Which matvec kernel: both give the same results within the op table's matvec tolerance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MatvecVariant {
+    /// `matvec.wgsl`: every lane loads its own copy of x. Runs everywhere.
+    Baseline,
+    /// `matvec_sg.wgsl`: x loaded once per subgroup and broadcast. Needs `Features::SUBGROUP`.
+    Subgroup,
+}
+
+impl MatvecVariant {
+    pub const ALL: [MatvecVariant; 2] = [MatvecVariant::Baseline, MatvecVariant::Subgroup];
+
+    /// The variant `Matvec::new` uses for `format` on this device.
+    pub fn select(ctx: &GpuContext, format: WeightFormat) -> Self {
+        let disabled = std::env::var(NO_SUBGROUPS_ENV).is_ok_and(|v| v == "1");
+        if ctx.features.subgroup && !disabled && subgroup_pays(format) {
+            MatvecVariant::Subgroup
+        } else {
+            MatvecVariant::Baseline
+        }
+    }
+
+    /// Whether `ctx` can run this variant.
+    pub fn supported(self, ctx: &GpuContext) -> bool {
+        match self {
+            MatvecVariant::Baseline => true,
+            MatvecVariant::Subgroup => ctx.features.subgroup,
+        }
+    }
+}
+
+/// Whether the subgroup kernel beats the baseline for `format` (measured with bench_matvec).
+fn subgroup_pays(_format: WeightFormat) -> bool {
+    true
+}
+
 /// The matrix-vector kernel of one weight format.
 pub struct Matvec {
     pub format: WeightFormat,
+    pub variant: MatvecVariant,
     kernel: Kernel,
 }
 
@@ -39,16 +85,43 @@ impl Matvec {
         Self::with_f16_decode(ctx, format, ctx.features.f16_decode()).await
     }
 
-    /// The kernel with a chosen f16 decoder (tests run both where the device has both).
+    /// The kernel with a chosen f16 decoder (tests run both where the device has both) and the
+    /// variant this device selects.
     pub async fn with_f16_decode(
         ctx: &GpuContext,
         format: WeightFormat,
         f16: F16Decode,
     ) -> Result<Self> {
+        Self::with_variant(ctx, format, f16, MatvecVariant::select(ctx, format)).await
+    }
+
+    /// The kernel with a chosen f16 decoder and variant (tests run every pair the device has).
+    pub async fn with_variant(
+        ctx: &GpuContext,
+        format: WeightFormat,
+        f16: F16Decode,
+        variant: MatvecVariant,
+    ) -> Result<Self> {
+        let source = match variant {
+            MatvecVariant::Baseline => shaders::matvec(format, f16),
+            MatvecVariant::Subgroup if ctx.features.subgroup => {
+                shaders::matvec_subgroup(format, f16)
+            }
+            MatvecVariant::Subgroup => {
+                return Err(EngineError::Shape(format!(
+                    "the subgroup matvec needs subgroups, which {} lacks",
+                    ctx.adapter.name
+                )))
+            }
+        };
         let mut slots = vec![Slot::Uniform, Slot::Read, Slot::ReadWrite];
         slots.extend(std::iter::repeat_n(Slot::Read, format.n_arrays()));
-        let kernel = Kernel::new(ctx, &shaders::matvec(format, f16), &slots).await?;
-        Ok(Matvec { format, kernel })
+        let kernel = Kernel::new(ctx, &source, &slots).await?;
+        Ok(Matvec {
+            format,
+            variant,
+            kernel,
+        })
     }
 
     /// Binds `y[y_offset .. y_offset + w.rows] = w * x[..w.cols]`.

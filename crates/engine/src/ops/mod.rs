@@ -24,6 +24,7 @@ pub use kv_cache::{KvCache, KvStorage};
 pub use kv_write::{KvWrite, KvWriteBinding};
 pub use matmul::{Matmul, MatmulBinding};
 pub use matvec::{Matvec, MatvecBinding};
+pub use matvec::{MatvecVariant, NO_SUBGROUPS_ENV};
 pub use rms_norm::{RmsNorm, RmsNormBinding};
 pub use rope::{Rope, RopeBinding};
 pub use silu_mul::{SiluMul, SiluMulBinding};
