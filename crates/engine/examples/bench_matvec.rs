@@ -1,15 +1,19 @@
 //! Matrix-vector throughput per weight type on the current adapter, in GB/s of GGUF bytes (the
 //! bytes a decode step must stream), at 4096x4096 by default.
 //!
-//!     cargo run --release -p mistral-engine --example bench_matvec [-- --rows R --cols C --iters N --raw]
+//!     cargo run --release -p mistral-engine --example bench_matvec [-- --rows R --cols C --iters N --raw
+//!         --variant baseline|subgroup|both]
 //!
+//! `--variant` (default `both` where the device has subgroups) times the baseline kernel, the
+//! subgroup kernel (x shared by broadcasts, `shaders/matvec_sg.wgsl`) or both, one line each; the
+//! selection column says which one `Matvec::new` uses for the type.
 //! `--raw` also times the alternative that was measured against the load-time repack: the same
 //! one-row-per-invocation kernel reading Q8_0/Q4_0 blocks straight from the GGUF bytes through
 //! an unaligned u32 loader. `MISTRAL_WGPU_ADAPTER` / `WGPU_BACKEND` choose the adapter.
 
 use std::time::Instant;
 
-use mistral_engine::ops::Matvec;
+use mistral_engine::ops::{Matvec, MatvecVariant};
 use mistral_engine::shaders::{self, F16Decode};
 use mistral_engine::wgpu;
 use mistral_engine::{buffers, GpuContext, GpuTensor};
@@ -20,6 +24,8 @@ struct Args {
     cols: usize,
     iters: usize,
     raw: bool,
+    /// Variants to time; None = every one the device has.
+    variant: Option<MatvecVariant>,
 }
 
 fn parse_args() -> Args {
@@ -28,6 +34,7 @@ fn parse_args() -> Args {
         cols: 4096,
         iters: 20,
         raw: false,
+        variant: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -41,6 +48,14 @@ fn parse_args() -> Args {
             "--cols" => a.cols = num("--cols"),
             "--iters" => a.iters = num("--iters"),
             "--raw" => a.raw = true,
+            "--variant" => {
+                a.variant = match it.next().as_deref() {
+                    Some("baseline") => Some(MatvecVariant::Baseline),
+                    Some("subgroup") => Some(MatvecVariant::Subgroup),
+                    Some("both") => None,
+                    _ => panic!("--variant needs baseline, subgroup or both"),
+                }
+            }
             other => panic!("unknown argument {other}"),
         }
     }
@@ -97,9 +112,13 @@ fn main() {
         args.rows, args.cols, args.iters
     );
     println!(
-        "{:<6} {:>10} {:>10} {:>8}",
-        "type", "MiB", "us/call", "GB/s"
+        "{:<6} {:<9} {:>10} {:>10} {:>8}",
+        "type", "variant", "MiB", "us/call", "GB/s"
     );
+    let variants: Vec<MatvecVariant> = MatvecVariant::ALL
+        .into_iter()
+        .filter(|v| args.variant.is_none_or(|only| only == *v) && v.supported(&ctx))
+        .collect();
     let w = weights(args.rows * args.cols);
     let x = weights(args.cols);
     let x_buf = buffers::storage_from(&ctx, "x", &x);
@@ -116,20 +135,30 @@ fn main() {
         let raw = quant::quantize(ty, &w).expect("quantize");
         let t = pollster::block_on(GpuTensor::upload(&ctx, "w", ty, args.rows, args.cols, &raw))
             .expect("upload");
-        let kernel = pollster::block_on(Matvec::new(&ctx, t.format)).expect("kernel");
-        let b = kernel.bind(&ctx, &t, &x_buf, &y_buf, 0).expect("bind");
-        let secs = time_per_call(&ctx, args.iters, &|p| kernel.encode(p, &b));
-        report(ty.name(), raw.len(), secs);
+        let selected = MatvecVariant::select(&ctx, t.format);
+        for &variant in &variants {
+            let f16 = ctx.features.f16_decode();
+            let kernel = pollster::block_on(Matvec::with_variant(&ctx, t.format, f16, variant))
+                .expect("kernel");
+            let b = kernel.bind(&ctx, &t, &x_buf, &y_buf, 0).expect("bind");
+            let secs = time_per_call(&ctx, args.iters, &|p| kernel.encode(p, &b));
+            let mark = if variant == selected {
+                " (selected)"
+            } else {
+                ""
+            };
+            report(ty.name(), &format!("{variant:?}"), raw.len(), secs, mark);
+        }
         if args.raw && matches!(ty, TensorType::Q8_0 | TensorType::Q4_0) {
             let secs = raw_layout(&ctx, ty, &raw, &args, &x_buf, &y_buf);
-            report(&format!("{} raw", ty.name()), raw.len(), secs);
+            report(ty.name(), "raw", raw.len(), secs, "");
         }
     }
 }
 
-fn report(name: &str, bytes: usize, secs: f64) {
+fn report(name: &str, variant: &str, bytes: usize, secs: f64, mark: &str) {
     println!(
-        "{name:<6} {:>10.1} {:>10.0} {:>8.2}",
+        "{name:<6} {variant:<9} {:>10.1} {:>10.0} {:>8.2}{mark}",
         bytes as f64 / (1 << 20) as f64,
         secs * 1e6,
         bytes as f64 / secs / 1e9
