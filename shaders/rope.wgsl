@@ -5,6 +5,9 @@
 // reference does; the angle is the same f32 product. Angles reach
 // thousands of radians, where GPU sin/cos lose accuracy, so they are first reduced to
 // [-pi, pi] with 2*pi split in pieces whose products with k are exact (Cody-Waite).
+// Even there the built-in sin/cos may be off by 2^-11 (WGSL's allowance; SwiftShader, Chromium's
+// CPU WebGPU, is ~2e-4 off, which costs 3e-4 relative in the logits), so they are evaluated here
+// with polynomials instead (Cephes sinf/cosf on [-pi/4, pi/4], ~1e-7).
 
 // `struct Step` is prepended from step.rs (STEP_WGSL).
 
@@ -33,6 +36,28 @@ fn reduce_angle(a: f32) -> f32 {
     return (((a - k * TWO_PI_A) - k * TWO_PI_B) - k * TWO_PI_C) - k * TWO_PI_D;
 }
 
+// pi/2 = HALF_PI_A + HALF_PI_B + HALF_PI_C; j * HALF_PI_A and j * HALF_PI_B are exact for |j| <= 2.
+const HALF_PI_A: f32 = 1.5703125;
+const HALF_PI_B: f32 = 4.837512969970703e-4;
+const HALF_PI_C: f32 = 7.549789954891882e-8;
+const TWO_OVER_PI: f32 = 0.6366197723675814;
+
+// (cos a, sin a) for a in [-pi, pi].
+fn cos_sin(a: f32) -> vec2<f32> {
+    let j = round(a * TWO_OVER_PI);
+    let r = ((a - j * HALF_PI_A) - j * HALF_PI_B) - j * HALF_PI_C;  // |r| <= pi/4
+    let z = r * r;
+    let s = r + r * z * (-1.6666654611e-1 + z * (8.3321608736e-3 + z * -1.9515295891e-4));
+    let c = 1.0 - 0.5 * z + z * z * (4.166664568298827e-2 + z * (-1.388731625493765e-3 + z * 2.443315711809948e-5));
+    // a = r + j * pi/2: rotate (cos r, sin r) by the quadrant.
+    switch (i32(j) + 4) % 4 {
+        case 1: { return vec2<f32>(-s, c); }
+        case 2: { return vec2<f32>(-c, -s); }
+        case 3: { return vec2<f32>(s, -c); }
+        default: { return vec2<f32>(c, s); }
+    }
+}
+
 @compute @workgroup_size(64)
 fn rope(@builtin(global_invocation_id) gid: vec3<u32>) {
     let half = params.head_dim / 2u;
@@ -43,8 +68,9 @@ fn rope(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     let i = pair % half;
     let angle = reduce_angle(f32(step.pos0 + t) * inv_freq[i]);
-    let c = cos(angle);
-    let s = sin(angle);
+    let cs = cos_sin(angle);
+    let c = cs.x;
+    let s = cs.y;
     let base = t * params.n_heads * params.head_dim + 2u * pair;
     let a = x[base];
     let b = x[base + 1u];

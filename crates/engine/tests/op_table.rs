@@ -17,7 +17,7 @@
 //!   (gamma_n ~ n * 6e-8 bounds it) [1.2e-7].
 //! - embedding 1e-6 relative: the same dequantization formula, up to FMA contraction [0].
 //! - rms_norm 1e-5 relative to max |out|: tree vs sequential sum of squares, sqrt [8e-7].
-//! - rope 2e-6 absolute (inputs in [-1, 1)): identical f32 angles; GPU sin/cos after exact range
+//! - rope 2e-6 absolute (inputs in [-1, 1)): identical f32 angles; polynomial sin/cos after exact range
 //!   reduction, up to position 131000 [3.3e-7].
 //! - silu_mul 1e-6 relative to max |out|: one exp and one division [1.9e-7].
 //! - add: exact (one correctly rounded f32 addition).
