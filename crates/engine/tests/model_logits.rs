@@ -132,8 +132,8 @@ fn llama_cpp_quantized_file_and_f16_kv() {
         1e-4,
     );
     check(
-        "tiny-mistral-256/tiny-mistral-256-Q8_0.gguf",
-        "tiny-mistral-256/tiny-mistral-256-Q8_0.logits.npy",
+        "tiny-mistral-256/tiny-mistral-256-Q4_K_M.gguf",
+        "tiny-mistral-256/tiny-mistral-256-Q4_K_M.logits.npy",
         "tiny-mistral-256/input_ids.json",
         false,
         KvStorage::F16,

@@ -13,7 +13,7 @@ fn open(rel: &str) -> (MappedFile, GgufFile) {
 
 #[test]
 fn reads_gguf_py_q8_0_file() {
-    let (_src, g) = open("tiny-mistral-256/tiny-mistral-256-Q8_0.gguf");
+    let (_src, g) = open("tiny-w6/tiny-w6-Q8_0.gguf");
     assert_eq!(g.version, 3);
     let m = &g.metadata;
     assert_eq!(m.require_str("general.architecture").unwrap(), "llama");
@@ -21,11 +21,11 @@ fn reads_gguf_py_q8_0_file() {
     assert_eq!(m.require_u64("llama.attention.head_count_kv").unwrap(), 2);
     assert_eq!(
         m.get_u64("llama.attention.sliding_window").unwrap(),
-        Some(16)
+        Some(6)
     );
     assert_eq!(m.get_f64("llama.rope.freq_base").unwrap(), Some(10000.0));
     let tokens = m.get_str_array("tokenizer.ggml.tokens").unwrap().unwrap();
-    assert_eq!(tokens.len(), 32000);
+    assert_eq!(tokens.len(), 512);
     assert_eq!(tokens[1], "<s>");
     assert_eq!(g.tensors.len(), 21);
     let q8 = g
@@ -39,7 +39,7 @@ fn reads_gguf_py_q8_0_file() {
     assert_eq!(q.n_bytes, 256 * 256 / 32 * 34);
     assert_eq!(
         g.require_tensor("token_embd.weight").unwrap().dims,
-        vec![256, 32000]
+        vec![256, 512]
     );
 }
 
@@ -62,6 +62,18 @@ fn reads_llama_cpp_q4_k_m_file() {
     assert_eq!(
         g.metadata.get_u64("general.quantization_version").unwrap(),
         Some(2)
+    );
+    let tokens = g
+        .metadata
+        .get_str_array("tokenizer.ggml.tokens")
+        .unwrap()
+        .unwrap();
+    assert_eq!((tokens.len(), tokens[1]), (32000, "<s>"));
+    assert_eq!(
+        g.metadata
+            .get_u64("llama.attention.sliding_window")
+            .unwrap(),
+        Some(16)
     );
 }
 

@@ -12,7 +12,7 @@ const LOGPROB_TOLERANCE: f32 = 1e-5;
 const VOCAB: usize = 32000;
 
 fn weights(window: Option<usize>) -> Arc<ReferenceWeights> {
-    let (model, _) = load(&fixture("tiny-mistral-256/tiny-mistral-256-Q8_0.gguf"));
+    let (model, _) = load(&fixture("tiny-mistral-256/tiny-mistral-256-Q4_K_M.gguf"));
     let mut w = ReferenceWeights::load(&model).unwrap();
     w.config = w.config.clone().with_window_override(window);
     Arc::new(w)

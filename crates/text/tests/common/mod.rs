@@ -51,7 +51,7 @@ pub fn mistral_gguf() -> &'static Tokenizer {
     static T: OnceLock<Tokenizer> = OnceLock::new();
     T.get_or_init(|| {
         let g = gguf(&mistral_testdata::fixture(
-            "tiny-mistral-256/tiny-mistral-256-Q8_0.gguf",
+            "tiny-mistral-256/tiny-mistral-256-Q4_K_M.gguf",
         ));
         Tokenizer::from_gguf(&g).unwrap()
     })
