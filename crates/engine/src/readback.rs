@@ -71,18 +71,42 @@ pub async fn read_bytes(
 /// recorded work and the copy) and returns the bytes once the GPU is done.
 pub async fn submit_and_read(
     ctx: &GpuContext,
-    mut enc: wgpu::CommandEncoder,
+    enc: wgpu::CommandEncoder,
     buffer: &wgpu::Buffer,
     offset: u64,
     len: u64,
 ) -> Result<Vec<u8>> {
-    let staging = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+    let staging = staging_buffer(ctx, len);
+    submit_and_read_via(ctx, enc, buffer, offset, len, &staging).await
+}
+
+/// A MAP_READ buffer for readbacks of up to `len` bytes; callers on a hot path (one readback
+/// per generated token) keep one instead of allocating per read.
+pub fn staging_buffer(ctx: &GpuContext, len: u64) -> wgpu::Buffer {
+    ctx.device.create_buffer(&wgpu::BufferDescriptor {
         label: Some("readback"),
-        size: len.max(4),
+        size: len.max(4).next_multiple_of(4),
         usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
         mapped_at_creation: false,
-    });
-    enc.copy_buffer_to_buffer(buffer, offset, &staging, 0, len);
+    })
+}
+
+/// [`submit_and_read`] through a caller-owned `staging` buffer (at least `len` bytes).
+pub async fn submit_and_read_via(
+    ctx: &GpuContext,
+    mut enc: wgpu::CommandEncoder,
+    buffer: &wgpu::Buffer,
+    offset: u64,
+    len: u64,
+    staging: &wgpu::Buffer,
+) -> Result<Vec<u8>> {
+    if staging.size() < len {
+        return Err(EngineError::Readback(format!(
+            "staging buffer of {} bytes cannot hold {len}",
+            staging.size()
+        )));
+    }
+    enc.copy_buffer_to_buffer(buffer, offset, staging, 0, len);
     ctx.queue.submit(Some(enc.finish()));
     let slot = Arc::new(Mutex::new(Slot::default()));
     let sink = slot.clone();

@@ -9,7 +9,7 @@ use crate::context::GpuContext;
 use crate::error::{EngineError, Result};
 use crate::layout::WeightFormat;
 use crate::ops::{KvCache, TopK};
-use crate::readback::submit_and_read;
+use crate::readback::{staging_buffer, submit_and_read_via};
 use crate::step::StepBuffer;
 use mistral_formats::{ModelConfig, ModelFile};
 
@@ -61,6 +61,8 @@ pub struct GpuModel {
     _step_one: StepBuffer,
     decode: Graph,
     prefill: Option<Graph>,
+    /// Reused by every readback (a token's argmax or top-k, logits rows): no per-token buffer.
+    staging: wgpu::Buffer,
     pos: usize,
 }
 
@@ -145,6 +147,8 @@ impl GpuModel {
         } else {
             None
         };
+        // Large enough for every readback: all logits of a chunk, or 2 x 64 top-k words.
+        let staging = staging_buffer(&ctx, ((chunk * config.vocab_size).max(128) * 4) as u64);
         ctx.check()?;
         Ok(GpuModel {
             ctx,
@@ -158,6 +162,7 @@ impl GpuModel {
             _step_one: step_one,
             decode,
             prefill,
+            staging,
             pos: 0,
         })
     }
@@ -307,10 +312,20 @@ impl GpuModel {
                 ctx.check()?;
                 return Ok(Vec::new());
             }
-            Want::Argmax => submit_and_read(&ctx, enc, &head.argmax_out, 0, 4).await?,
+            Want::Argmax => {
+                submit_and_read_via(&ctx, enc, &head.argmax_out, 0, 4, &self.staging).await?
+            }
             Want::TopK(k) => {
                 head.pack_top_k(&mut enc, k);
-                submit_and_read(&ctx, enc, &head.top_k_packed, 0, (2 * k * 4) as u64).await?
+                submit_and_read_via(
+                    &ctx,
+                    enc,
+                    &head.top_k_packed,
+                    0,
+                    (2 * k * 4) as u64,
+                    &self.staging,
+                )
+                .await?
             }
             Want::LastLogits => {
                 let row = if std::ptr::eq(head, &graph.head_all) {
@@ -319,10 +334,26 @@ impl GpuModel {
                     0
                 };
                 let off = (row * vocab * 4) as u64;
-                submit_and_read(&ctx, enc, &head.logits, off, vocab as u64 * 4).await?
+                submit_and_read_via(
+                    &ctx,
+                    enc,
+                    &head.logits,
+                    off,
+                    vocab as u64 * 4,
+                    &self.staging,
+                )
+                .await?
             }
             Want::AllLogits => {
-                submit_and_read(&ctx, enc, &head.logits, 0, (n * vocab * 4) as u64).await?
+                submit_and_read_via(
+                    &ctx,
+                    enc,
+                    &head.logits,
+                    0,
+                    (n * vocab * 4) as u64,
+                    &self.staging,
+                )
+                .await?
             }
         };
         Ok(bytemuck::pod_collect_to_vec(&bytes))
