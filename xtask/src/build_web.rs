@@ -1,0 +1,255 @@
+//! `cargo xtask build-web [--dev]`: the browser build, from the Rust crate to a static site.
+//!
+//! 1. prerequisites: the wasm32 target and wasm-bindgen-cli at Cargo.lock's version (with
+//!    test-web's Chromium), node and npm;
+//! 2. `cargo build -p mistral-web --lib --target wasm32-unknown-unknown --release` (`--dev`:
+//!    the dev profile, faster to build, larger and slower);
+//! 3. `wasm-bindgen --target web` into crates/web/js/src/wasm/ (generated, git-ignored);
+//! 4. the npm package: `npm ci` when node_modules is missing or older than package-lock.json,
+//!    then `npm run build` (tsc, and src/wasm copied to dist/wasm);
+//! 5. the site, target/web-site/: web/ (without web/e2e and node_modules) plus pkg/ = the
+//!    package's dist/ (the page imports `./pkg/index.js`).
+//!
+//! No wasm-opt: Debian's binaryen produces modules Chromium rejects, and the npm binaryen's
+//! output would need the browser tests run against it to be trusted. The wasm is what rustc
+//! and wasm-bindgen make.
+
+use crate::shell::{has, root, run as sh};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The assembled site (see [`site_dir`]) and the size of its wasm.
+pub struct Site {
+    pub dir: PathBuf,
+    #[allow(dead_code)] // the test runner prints it
+    pub wasm: WasmSize,
+}
+
+/// Size of the wasm-bindgen module, raw and gzip -9 (what a server with compression sends).
+pub struct WasmSize {
+    pub path: PathBuf,
+    pub raw: u64,
+    pub gzip: u64,
+}
+
+impl std::fmt::Display for WasmSize {
+    /// `mistral_web_bg.wasm: 3.1 MiB (1.0 MiB gzip)`
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = self.path.file_name().unwrap_or_default().to_string_lossy();
+        let mib = |n: u64| n as f64 / (1024.0 * 1024.0);
+        write!(
+            f,
+            "{name}: {:.1} MiB ({:.1} MiB gzip)",
+            mib(self.raw),
+            mib(self.gzip)
+        )
+    }
+}
+
+/// `cargo xtask build-web [--dev]`.
+pub fn run(args: &[String]) -> Result<(), String> {
+    let mut dev = false;
+    for arg in args {
+        match arg.as_str() {
+            "--dev" => dev = true,
+            other => {
+                return Err(format!(
+                    "unknown argument {other:?} (usage: build-web [--dev])"
+                ))
+            }
+        }
+    }
+    let site = build(dev)?;
+    eprintln!("site: {}", site.dir.display());
+    Ok(())
+}
+
+/// The whole build; prints and returns the wasm size. `dev`: the dev profile, not release.
+pub fn build(dev: bool) -> Result<Site, String> {
+    prepare()?;
+    let wasm = cargo_build(dev)?;
+    wasm_bindgen(&wasm)?;
+    npm_build()?;
+    let dir = assemble()?;
+    let wasm = wasm_size()?;
+    eprintln!("{wasm}");
+    Ok(Site { dir, wasm })
+}
+
+/// <root>/target/web-site (whatever CARGO_TARGET_DIR says): what `serve-web` and the page's
+/// tests serve.
+pub fn site_dir() -> PathBuf {
+    root().join("target/web-site")
+}
+
+/// The npm package's folder.
+pub fn js_dir() -> PathBuf {
+    root().join("crates/web/js")
+}
+
+/// Where wasm-bindgen writes (crates/web/js/src/wasm; git-ignored).
+pub fn bindgen_dir() -> PathBuf {
+    js_dir().join("src/wasm")
+}
+
+/// Size of the last build's `mistral_web_bg.wasm`, raw and gzip (level 9).
+pub fn wasm_size() -> Result<WasmSize, String> {
+    let path = bindgen_dir().join("mistral_web_bg.wasm");
+    let mut file = std::fs::File::open(&path)
+        .map_err(|e| format!("{}: {e} (run `cargo xtask build-web`)", path.display()))?;
+    let mut gz = flate2::write::GzEncoder::new(Counter(0), flate2::Compression::best());
+    let raw = std::io::copy(&mut file, &mut gz).map_err(|e| e.to_string())?;
+    let gzip = gz.finish().map_err(|e| e.to_string())?.0;
+    Ok(WasmSize { path, raw, gzip })
+}
+
+/// A writer that only counts bytes.
+struct Counter(u64);
+
+impl Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Cargo's target directory: `CARGO_TARGET_DIR` (relative to the workspace root, where xtask
+/// runs cargo) or <root>/target.
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => root().join(dir),
+        _ => root().join("target"),
+    }
+}
+
+/// wasm32, wasm-bindgen-cli (shared with test-web), node and npm.
+fn prepare() -> Result<(), String> {
+    crate::test_web::prepare()?;
+    if !has("npm") || !has("node") {
+        sh(Command::new("apt-get").arg("update"))?;
+        sh(Command::new("apt-get")
+            .args(["install", "-y", "nodejs", "npm"])
+            .env("DEBIAN_FRONTEND", "noninteractive"))?;
+    }
+    Ok(())
+}
+
+/// Builds the cdylib; returns the .wasm's path.
+fn cargo_build(dev: bool) -> Result<PathBuf, String> {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.args([
+        "build",
+        "-p",
+        "mistral-web",
+        "--lib",
+        "--target",
+        "wasm32-unknown-unknown",
+    ]);
+    if !dev {
+        cmd.arg("--release");
+    }
+    sh(&mut cmd)?;
+    let profile = if dev { "debug" } else { "release" };
+    let wasm = target_dir()
+        .join("wasm32-unknown-unknown")
+        .join(profile)
+        .join("mistral_web.wasm");
+    if !wasm.exists() {
+        return Err(format!("cargo built no {}", wasm.display()));
+    }
+    Ok(wasm)
+}
+
+fn wasm_bindgen(wasm: &Path) -> Result<(), String> {
+    let out = bindgen_dir();
+    // Files of an older wasm-bindgen (inline JS snippets) would linger otherwise.
+    let _ = std::fs::remove_dir_all(out.join("snippets"));
+    sh(Command::new("wasm-bindgen")
+        .args(["--target", "web", "--out-dir"])
+        .arg(&out)
+        .arg(wasm))
+}
+
+fn npm_build() -> Result<(), String> {
+    let js = js_dir();
+    if !js.join("package.json").exists() {
+        return Err(format!("{} is missing", js.join("package.json").display()));
+    }
+    if needs_npm_ci(&js) {
+        run_in(&js, Command::new("npm").arg("ci"))?;
+    }
+    run_in(&js, Command::new("npm").args(["run", "build"]))
+}
+
+/// Runs a command in `dir` (`shell::run` always runs in the workspace root).
+pub fn run_in(dir: &Path, cmd: &mut Command) -> Result<(), String> {
+    eprintln!("$ cd {} && {cmd:?}", dir.display());
+    let status = cmd
+        .current_dir(dir)
+        .status()
+        .map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{cmd:?} in {} failed with {status}", dir.display()))
+    }
+}
+
+/// node_modules missing, or older than package-lock.json.
+fn needs_npm_ci(js: &Path) -> bool {
+    let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let lock = mtime(&js.join("package-lock.json"));
+    // npm writes node_modules/.package-lock.json on every install.
+    let installed = mtime(&js.join("node_modules/.package-lock.json"))
+        .or_else(|| mtime(&js.join("node_modules")));
+    match (lock, installed) {
+        (_, None) => true,
+        (Some(lock), Some(installed)) => lock > installed,
+        (None, Some(_)) => false,
+    }
+}
+
+/// target/web-site = web/ (no e2e/, no node_modules) + pkg/ = crates/web/js/dist/.
+fn assemble() -> Result<PathBuf, String> {
+    let site = site_dir();
+    if site.exists() {
+        std::fs::remove_dir_all(&site).map_err(|e| format!("{}: {e}", site.display()))?;
+    }
+    let web = root().join("web");
+    copy_dir(&web, &site, &|p: &Path| {
+        p == web.join("e2e") || p.file_name().is_some_and(|n| n == "node_modules")
+    })?;
+    let dist = js_dir().join("dist");
+    if !dist.join("index.js").exists() {
+        return Err(format!(
+            "{} is missing after `npm run build`",
+            dist.join("index.js").display()
+        ));
+    }
+    copy_dir(&dist, &site.join("pkg"), &|_: &Path| false)?;
+    Ok(site)
+}
+
+/// Copies `from` into `to` recursively, skipping paths for which `skip` is true.
+fn copy_dir(from: &Path, to: &Path, skip: &dyn Fn(&Path) -> bool) -> Result<(), String> {
+    let err = |p: &Path, e: std::io::Error| format!("copying {}: {e}", p.display());
+    std::fs::create_dir_all(to).map_err(|e| err(to, e))?;
+    for entry in std::fs::read_dir(from).map_err(|e| err(from, e))? {
+        let entry = entry.map_err(|e| err(from, e))?;
+        let path = entry.path();
+        if skip(&path) {
+            continue;
+        }
+        let dest = to.join(entry.file_name());
+        if path.is_dir() {
+            copy_dir(&path, &dest, skip)?;
+        } else {
+            std::fs::copy(&path, &dest).map_err(|e| err(&path, e))?;
+        }
+    }
+    Ok(())
+}
