@@ -1,0 +1,395 @@
+// End-to-end test of the chat page in headless Chromium (WebGPU on SwiftShader).
+//
+//   node web/e2e/e2e.mjs
+//
+// Environment:
+//   PAGE_URL         the assembled site (target/web-site/), e.g. http://127.0.0.1:41001/
+//   MODEL_URL        a GGUF on another origin with CORS + Range, e.g. http://127.0.0.1:41002/SmolLM2-135M-Instruct.Q4_1.gguf
+//   MODEL_STATS_URL  that server's request counter, e.g. http://127.0.0.1:41002/__requests
+//                    (GET → {"total": n, "paths": {...}}; GET <it>/reset resets it)
+//   ARTIFACTS_DIR    where screenshots and e2e-results.json go (default: a temp dir)
+//   CHROMIUM         the browser (default /usr/bin/chromium)
+//   E2E_TIMEOUT_S    the longest wait for a model load or an answer (default 600)
+//
+// Prints one PASS/FAIL line per check and "e2e: N passed, N failed" at the end; exits 1 on any
+// failure (printing the browser console), 2 when it cannot start.
+
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const env = process.env;
+const PAGE_URL = env.PAGE_URL;
+const MODEL_URL = env.MODEL_URL;
+const MODEL_STATS_URL = env.MODEL_STATS_URL || '';
+const CHROMIUM = env.CHROMIUM || '/usr/bin/chromium';
+const LONG = Number(env.E2E_TIMEOUT_S || 600) * 1000;
+const ARTIFACTS_DIR = env.ARTIFACTS_DIR || fs.mkdtempSync(path.join(os.tmpdir(), 'mistral-e2e-artifacts-'));
+const ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+if (!PAGE_URL || !MODEL_URL) {
+  console.error('e2e: set PAGE_URL (the assembled site) and MODEL_URL (a GGUF file); see the top of web/e2e/e2e.mjs');
+  process.exit(2);
+}
+fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
+
+const pageUrlFor = (model) => {
+  const u = new URL(PAGE_URL);
+  u.searchParams.set('model', model);
+  return u.href;
+};
+const S = (id) => `[data-testid="${id}"]`;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const secs = (ms) => Math.round(ms / 100) / 10;
+
+// ---------------------------------------------------------------------------------------------
+// Checks and results
+
+const results = {
+  ok: false,
+  pageUrl: PAGE_URL,
+  modelUrl: MODEL_URL,
+  startedAt: new Date().toISOString(),
+  browser: null,
+  checks: [],
+  timings: {},
+  firstLoadSeconds: null,
+  cachedLoadSeconds: null,
+  answerSeconds: null,
+  decodeTokensPerSecond: null,
+  prefillTokensPerSecond: null,
+  displayedStats: null,
+  usage: null,
+  wasmMemoryBytes: null,
+  adapterInfo: null,
+  modelInfo: null,
+  answer: null,
+  streamedValues: null,
+  modelRequestsOnCachedVisit: null,
+  consoleErrors: [],
+};
+let failed = 0;
+let passed = 0;
+
+function check(name, ok, detail = '') {
+  results.checks.push({ name, ok: !!ok, detail: String(detail) });
+  if (ok) passed++;
+  else failed++;
+  console.log(`${ok ? 'PASS' : 'FAIL'} ${name}${detail ? ` — ${detail}` : ''}`);
+  return !!ok;
+}
+
+// Runs one step; an exception is a failed check (named after the step) and the step's result
+// is undefined, so later steps that need it are skipped.
+async function step(name, fn) {
+  const t0 = Date.now();
+  try {
+    const value = await fn();
+    results.timings[name] = secs(Date.now() - t0);
+    return value;
+  } catch (err) {
+    results.timings[name] = secs(Date.now() - t0);
+    check(name, false, (err && err.message ? err.message : String(err)).split('\n')[0]);
+    return undefined;
+  }
+}
+
+const consoleLines = [];
+function watchPage(page, label) {
+  page.on('console', (m) => {
+    const line = `[${label}] console.${m.type()}: ${m.text()}`;
+    consoleLines.push(line);
+    if (m.type() === 'error') results.consoleErrors.push(line);
+  });
+  page.on('pageerror', (e) => {
+    const line = `[${label}] uncaught: ${e && e.stack ? e.stack : e}`;
+    consoleLines.push(line);
+    results.consoleErrors.push(line);
+    pageErrors.push({ label, message: String(e && e.message ? e.message : e) });
+  });
+  page.on('crash', () => consoleLines.push(`[${label}] page crashed`));
+  page.on('worker', (w) => consoleLines.push(`[${label}] worker started: ${w.url()}`));
+}
+const pageErrors = [];
+
+async function modelStats() {
+  if (!MODEL_STATS_URL) return null;
+  const r = await fetch(MODEL_STATS_URL);
+  if (!r.ok) throw new Error(`GET ${MODEL_STATS_URL}: HTTP ${r.status}`);
+  return r.json();
+}
+async function resetModelStats() {
+  if (!MODEL_STATS_URL) return;
+  const r = await fetch(`${MODEL_STATS_URL.replace(/\/$/, '')}/reset`);
+  if (!r.ok) throw new Error(`reset ${MODEL_STATS_URL}: HTTP ${r.status}`);
+}
+
+async function status(page) {
+  return (await page.locator(S('status')).textContent({ timeout: 5000 }))?.trim();
+}
+
+// Waits for status `want`; fails fast when the page reports `error` instead.
+async function waitStatus(page, want, timeout) {
+  const handle = await page.waitForFunction(
+    ({ sel, want }) => {
+      const s = document.querySelector(sel)?.textContent?.trim();
+      if (s === want) return { s };
+      if (s === 'error' && want !== 'error') {
+        const banner = document.querySelector('[data-testid="error"]');
+        return { s, error: banner ? banner.innerText.trim() : '' };
+      }
+      return false;
+    },
+    { sel: S('status'), want },
+    { timeout, polling: 250 },
+  );
+  const v = await handle.jsonValue();
+  if (v.s !== want) throw new Error(`status became "${v.s}" while waiting for "${want}": ${v.error || '(no message)'}`);
+}
+
+// Records every distinct text of the last assistant message (MutationObserver), so that the
+// test can see that the answer streamed in rather than arriving in one piece.
+async function recordAssistantText(page) {
+  await page.evaluate(() => {
+    window.__e2eSamples = [];
+    const log = document.getElementById('messages') || document.body;
+    const sample = () => {
+      const all = document.querySelectorAll('[data-testid="assistant-message"]');
+      const last = all[all.length - 1];
+      const text = last ? last.textContent : '';
+      const s = window.__e2eSamples;
+      if (last && s[s.length - 1]?.text !== text) s.push({ t: performance.now(), n: all.length, text });
+    };
+    if (window.__e2eObserver) window.__e2eObserver.disconnect();
+    window.__e2eObserver = new MutationObserver(sample);
+    window.__e2eObserver.observe(log, { subtree: true, childList: true, characterData: true });
+  });
+}
+
+async function setSetting(page, testid, value) {
+  await page.locator(S(testid)).evaluate((el, v) => {
+    el.value = v;
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  }, String(value));
+}
+
+async function lastAssistantText(page) {
+  return page.locator(S('assistant-message')).last().textContent();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mistral-e2e-profile-'));
+let context;
+try {
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: 1280, height: 800 },
+  });
+} catch (err) {
+  console.error(`e2e: cannot start ${CHROMIUM}: ${err.message}`);
+  process.exit(2);
+}
+results.browser = context.browser()?.version() ?? null;
+
+const modelRequests = []; // Playwright's view of requests for the model file (page and workers)
+const modelUrlNoHash = MODEL_URL.split('#')[0];
+context.on('request', (r) => {
+  if (r.url().split('#')[0] === modelUrlNoHash) modelRequests.push({ t: Date.now(), method: r.method(), range: r.headers().range || null });
+});
+
+const page = context.pages()[0] || (await context.newPage());
+watchPage(page, 'chat');
+
+try {
+  // 1. First visit: the model downloads, uploads to the GPU, the page says `ready`.
+  if (MODEL_STATS_URL) await step('reset model server stats', resetModelStats);
+  let t0 = Date.now();
+  const loaded = await step('first visit: model loads (status ready)', async () => {
+    await page.goto(pageUrlFor(MODEL_URL), { waitUntil: 'domcontentloaded' });
+    await waitStatus(page, 'ready', LONG);
+    results.firstLoadSeconds = secs(Date.now() - t0);
+    return true;
+  });
+  if (loaded) {
+    check('first visit: model loads (status ready)', true, `${results.firstLoadSeconds} s`);
+    const stats = await step('model server stats', modelStats);
+    if (stats) {
+      const p = new URL(MODEL_URL).pathname;
+      check('first visit: model fetched from the model server', (stats.paths?.[p] ?? 0) > 0, `${stats.paths?.[p] ?? 0} request(s) for ${p}`);
+    }
+    results.modelInfo = await page.evaluate(() => window.__mistral?.modelInfo ?? null).catch(() => null);
+    results.adapterInfo = await page.evaluate(() => window.__mistral?.adapterInfo ?? null).catch(() => null);
+    check('window.__mistral.engine is exposed', await page.evaluate(() => !!window.__mistral?.engine));
+  }
+
+  // 2. A question; the answer streams in and names Paris.
+  if (loaded) {
+    const answered = await step('answer: "Paris", streamed, status back to ready', async () => {
+      await setSetting(page, 'temperature', 0);
+      await setSetting(page, 'max-tokens', 128);
+      await recordAssistantText(page);
+      await page.locator(S('prompt')).fill('What is the capital of France?');
+      const t1 = Date.now();
+      await page.locator(S('send')).click();
+      await page.locator(S('user-message')).last().waitFor({ timeout: 10_000 });
+      await page.waitForFunction(
+        (sel) => {
+          const all = document.querySelectorAll(sel);
+          return all.length > 0 && /paris/i.test(all[all.length - 1].textContent);
+        },
+        S('assistant-message'),
+        { timeout: LONG, polling: 100 },
+      );
+      await waitStatus(page, 'ready', LONG);
+      results.answerSeconds = secs(Date.now() - t1);
+      return true;
+    });
+    if (answered) {
+      const text = await lastAssistantText(page);
+      results.answer = text;
+      check('answer mentions Paris', /paris/i.test(text), JSON.stringify(text.slice(0, 160)));
+      const samples = await page.evaluate(() => window.__e2eSamples || []);
+      const values = [...new Set(samples.map((s) => s.text))];
+      const beforeFinal = values.filter((v) => v && v !== text);
+      results.streamedValues = values.length;
+      check('answer streamed (>= 2 distinct partial texts before the final one)', beforeFinal.length >= 2,
+        `${beforeFinal.length} partial value(s), ${values.length} distinct in all`);
+      check('status is ready after the answer', (await status(page)) === 'ready');
+
+      const usage = await page.evaluate(() => window.__mistral?.lastUsage ?? null);
+      results.usage = usage;
+      results.decodeTokensPerSecond = usage?.extra?.decode_tokens_per_s ?? null;
+      results.prefillTokensPerSecond = usage?.extra?.prefill_tokens_per_s ?? null;
+      results.displayedStats = (await page.locator(S('stats')).textContent().catch(() => null))?.trim() || null;
+      check('usage with tokens/s reported', Number.isFinite(results.decodeTokensPerSecond) && results.decodeTokensPerSecond > 0,
+        `decode ${results.decodeTokensPerSecond} tok/s, prefill ${results.prefillTokensPerSecond} tok/s; page shows "${results.displayedStats}"`);
+      results.wasmMemoryBytes = await page
+        .evaluate(async () => (typeof window.__mistral?.engine?.wasmMemoryBytes === 'function' ? await window.__mistral.engine.wasmMemoryBytes() : null))
+        .catch(() => null);
+      await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'chat.png') });
+
+      // The same page on a phone-sized screen: nothing may scroll sideways.
+      await step('phone layout', async () => {
+        await page.setViewportSize({ width: 375, height: 740 });
+        await page.emulateMedia({ colorScheme: 'dark' });
+        await page.evaluate(() => window.scrollTo(0, document.scrollingElement.scrollHeight));
+        await sleep(300);
+        const over = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        check('phone layout (375 px): no horizontal scroll', over <= 0, over > 0 ? `${over} px too wide` : '');
+        await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'chat-phone-dark.png') });
+        await page.emulateMedia({ colorScheme: null });
+        await page.setViewportSize({ width: 1280, height: 800 });
+      });
+    }
+  }
+
+  // 3. Stop: a long answer, stopped after it has started.
+  if (loaded) {
+    await step('stop: generation stops and status returns to ready', async () => {
+      await setSetting(page, 'max-tokens', 512);
+      await setSetting(page, 'temperature', 0.7);
+      const before = await page.locator(S('assistant-message')).count();
+      await page.locator(S('prompt')).fill('Write a long story about a dragon.');
+      await page.locator(S('send')).click();
+      await page.waitForFunction(
+        ({ sel, before }) => {
+          const all = document.querySelectorAll(sel);
+          return all.length > before && all[all.length - 1].textContent.trim().length >= 12;
+        },
+        { sel: S('assistant-message'), before },
+        { timeout: LONG, polling: 100 },
+      );
+      check('stop: status is generating while the answer streams', (await status(page)) === 'generating');
+      const tStop = Date.now();
+      await page.locator(S('stop')).click();
+      await waitStatus(page, 'ready', 30_000);
+      const stopSeconds = secs(Date.now() - tStop);
+      results.timings.stopSeconds = stopSeconds;
+      const atStop = await lastAssistantText(page);
+      await sleep(3000);
+      const later = await lastAssistantText(page);
+      check('stop: status back to ready within 30 s', true, `${stopSeconds} s`);
+      check('stop: the text stops growing', later === atStop, `${atStop.length} chars at stop, ${later.length} chars 3 s later`);
+      check('stop: send is enabled again', await page.locator(S('send')).isEnabled());
+    });
+  }
+
+  // 4. Second visit: the model comes from the browser cache, the model server sees nothing.
+  if (loaded) {
+    await step('cached visit: model loads with no request to the model server', async () => {
+      await resetModelStats();
+      modelRequests.length = 0;
+      const t2 = Date.now();
+      await page.reload({ waitUntil: 'domcontentloaded' });
+      await waitStatus(page, 'ready', LONG);
+      results.cachedLoadSeconds = secs(Date.now() - t2);
+      check('cached visit: model loads (status ready)', true, `${results.cachedLoadSeconds} s (first visit ${results.firstLoadSeconds} s)`);
+      const stats = await modelStats();
+      if (stats) {
+        const p = new URL(MODEL_URL).pathname;
+        const n = stats.paths?.[p] ?? 0;
+        results.modelRequestsOnCachedVisit = n;
+        check('cached visit: model server saw 0 requests for the model', n === 0, `${n} request(s) for ${p}, ${stats.total} in all`);
+      }
+      check('cached visit: browser made no request for the model URL', modelRequests.length === 0,
+        modelRequests.length ? JSON.stringify(modelRequests.slice(0, 5)) : '');
+    });
+  }
+
+  // 5. The error path: a model URL that does not exist.
+  await step('error path: missing model gives status error and a visible message', async () => {
+    const errPage = await context.newPage();
+    watchPage(errPage, 'error-page');
+    try {
+      await errPage.goto(pageUrlFor(`${PAGE_URL}does-not-exist.gguf`), { waitUntil: 'domcontentloaded' });
+      await waitStatus(errPage, 'error', 120_000);
+      const banner = errPage.locator(S('error'));
+      const visible = await banner.isVisible();
+      const text = ((await banner.innerText().catch(() => '')) || '').trim();
+      check('error path: status error, error banner visible with a message', visible && text.length > 0, JSON.stringify(text.slice(0, 200)));
+      await errPage.screenshot({ path: path.join(ARTIFACTS_DIR, 'error.png') });
+    } finally {
+      await errPage.close();
+    }
+  });
+
+  check('no uncaught JavaScript errors in the pages', pageErrors.length === 0, pageErrors.map((e) => `${e.label}: ${e.message}`).join(' | '));
+} catch (err) {
+  check('e2e ran to the end', false, err && err.stack ? err.stack : String(err));
+} finally {
+  if (failed) {
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'failure.png') }).catch(() => {});
+  }
+  await context.close().catch(() => {});
+  fs.rmSync(userDataDir, { recursive: true, force: true });
+}
+
+results.ok = failed === 0 && passed > 0;
+results.finishedAt = new Date().toISOString();
+results.console = consoleLines.slice(-300);
+fs.writeFileSync(path.join(ARTIFACTS_DIR, 'e2e-results.json'), `${JSON.stringify(results, null, 2)}\n`);
+
+console.log(`first load ${results.firstLoadSeconds} s, cached load ${results.cachedLoadSeconds} s, answer ${results.answerSeconds} s, ` +
+  `decode ${results.decodeTokensPerSecond ?? '–'} tok/s, prefill ${results.prefillTokensPerSecond ?? '–'} tok/s, wasm memory ${results.wasmMemoryBytes ?? '–'} B`);
+console.log(`artifacts: ${ARTIFACTS_DIR}`);
+if (failed) {
+  console.log('--- browser console (last 300 lines) ---');
+  for (const line of consoleLines.slice(-300)) console.log(line);
+  console.log('--- end of browser console ---');
+}
+console.log(`e2e: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
