@@ -1,0 +1,328 @@
+// The engine logic around the wasm Engine, usable on any thread (the worker runs it; so does
+// createEngine({ worker: false })). One operation runs at a time; abort() acts at once.
+import { abortError, MistralError, toMistralError } from './errors.js';
+import { blobReader, type ChunkedReader, type ReadKind, urlReader } from './loader.js';
+import { completionHeader, makeChunk, makeCompletion, makeUsage, type WasmUsage } from './openai.js';
+import { ProgressThrottle } from './progress.js';
+import { normalizeRequest } from './request.js';
+import type {
+  AdapterInfo, ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, FinishReason, LoadProgress, ModelInfo,
+} from './types.js';
+
+/** The wasm Engine as this layer uses it (wasm-bindgen's declarations may be looser). */
+export interface WasmEngine {
+  adapterInfo(): string;
+  loadModel(
+    reader: { size: number; read(offset: number, length: number): Promise<Uint8Array> },
+    optionsJson: string,
+    onProgress: (phase: string, done: number, total: number) => void,
+  ): Promise<unknown>;
+  unload(): void;
+  modelInfo(): string | undefined | null;
+  logits(tokens: Uint32Array): Promise<Float32Array>;
+  reset(): void;
+  readonly vocabSize: number;
+  tokenize(text: string): Uint32Array;
+  beginChat(requestJson: string): string;
+  step(): Promise<unknown>;
+  endChat(): string;
+  free(): void;
+}
+
+/** The wasm-bindgen module (`wasm/mistral_web.js`). */
+export interface WasmModule {
+  default: (input?: unknown) => Promise<unknown>;
+  Engine: { create(): Promise<WasmEngine>; wasmMemoryBytes(): number };
+}
+
+export interface CoreOptions {
+  /** URL of the .wasm file (absolute). */
+  wasmUrl?: string;
+  /** An already initialised module (tests). */
+  wasm?: WasmModule;
+}
+
+export interface CoreLoadOptions {
+  cache?: boolean;
+  contextLength?: number;
+  prefillChunk?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: LoadProgress) => void;
+}
+
+/** Set to stop one completion between two tokens. */
+export interface AbortHandle {
+  aborted: boolean;
+}
+
+let wasmReady: Promise<WasmModule> | null = null;
+
+async function loadWasm(opts: CoreOptions): Promise<WasmModule> {
+  if (opts.wasm !== undefined) return opts.wasm;
+  wasmReady ??= (async () => {
+    const mod = (await import('./wasm/mistral_web.js')) as unknown as WasmModule;
+    await mod.default(opts.wasmUrl !== undefined ? { module_or_path: opts.wasmUrl } : undefined);
+    return mod;
+  })();
+  try {
+    return await wasmReady;
+  } catch (e) {
+    wasmReady = null;
+    const m = toMistralError(e);
+    throw m.code === 'internal' ? new MistralError('internal', `Could not load the engine's WebAssembly module: ${m.message}`, { cause: e }) : m;
+  }
+}
+
+function parse<T>(json: unknown, what: string): T {
+  try {
+    return JSON.parse(String(json)) as T;
+  } catch (e) {
+    throw new MistralError('internal', `The engine returned malformed ${what}: ${String(json).slice(0, 200)}`, { cause: e });
+  }
+}
+
+interface StepResult {
+  text: string;
+  done: boolean;
+  finishReason: 'stop' | 'length' | null;
+}
+
+const DEVICE_LOST_HINT = ' The GPU device was lost; the next loadModel() re-creates it: load the model again.';
+
+export class EngineCore {
+  private lock: Promise<unknown> = Promise.resolve();
+  private lost = false;
+  private info: ModelInfo | null = null;
+  private current: AbortHandle | null = null;
+  private disposed = false;
+
+  private constructor(private readonly wasm: WasmModule, private engine: WasmEngine) {}
+
+  /** Initialises the wasm module (once) and opens the GPU device. */
+  static async create(opts: CoreOptions = {}): Promise<EngineCore> {
+    const wasm = await loadWasm(opts);
+    let engine: WasmEngine;
+    try {
+      engine = await wasm.Engine.create();
+    } catch (e) {
+      throw toMistralError(e);
+    }
+    return new EngineCore(wasm, engine);
+  }
+
+  /** Runs `fn` after every operation queued before it. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(() => {
+      if (this.disposed) throw new MistralError('worker', 'The engine was terminated');
+      return fn();
+    });
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Maps an error, remembering a lost device. */
+  private fail(e: unknown): MistralError {
+    const m = toMistralError(e);
+    if (m.code === 'device-lost') {
+      this.lost = true;
+      this.info = null;
+      if (!m.message.includes('next loadModel()')) return new MistralError('device-lost', m.message + DEVICE_LOST_HINT, { cause: e });
+    }
+    return m;
+  }
+
+  private requireDevice(): void {
+    if (this.lost) throw new MistralError('device-lost', `The GPU device was lost.${DEVICE_LOST_HINT}`);
+  }
+
+  private requireModel(): ModelInfo {
+    this.requireDevice();
+    if (this.info === null) throw new MistralError('no-model', 'No model is loaded: call loadModel() first');
+    return this.info;
+  }
+
+  loadModel(source: string | Blob, opts: CoreLoadOptions = {}): Promise<ModelInfo> {
+    return this.exclusive(async () => {
+      const { signal } = opts;
+      if (signal?.aborted) throw abortError(signal.reason);
+      if (this.lost) {
+        try { this.engine.free(); } catch { /* already gone */ }
+        try {
+          this.engine = await this.wasm.Engine.create();
+        } catch (e) {
+          throw toMistralError(e);
+        }
+        this.lost = false;
+      }
+      if (this.info !== null) {
+        this.info = null;
+        try { this.engine.unload(); } catch (e) { throw this.fail(e); }
+      }
+
+      const throttle = new ProgressThrottle(opts.onProgress ?? (() => undefined));
+      const isBlob = typeof source !== 'string';
+      let wasmPhase = '';
+      let reader: ChunkedReader | null = null;
+      const onBytes = (kind: ReadKind, local: number, position: number, size: number): void => {
+        if (isBlob) return;
+        if (kind === 'download') throttle.report('download', local, size);
+        else if (wasmPhase === 'upload') throttle.report('cache', position, size);
+      };
+      reader = isBlob ? blobReader(source, { onBytes }, signal) : await urlReader(source, { cache: opts.cache !== false, signal, onBytes });
+      const r = reader;
+      const onWasmProgress = (phase: string, done: number, total: number): void => {
+        wasmPhase = phase;
+        switch (phase) {
+          case 'header':
+          case 'compile':
+            throttle.report(phase, done, total);
+            break;
+          case 'upload':
+            if (isBlob) throttle.report('upload', done, total);
+            else if (r.source === 'cache') throttle.report('cache', r.position, r.size);
+            break;
+          case 'ready':
+            throttle.report('ready', r.size, r.size);
+            break;
+          default:
+            break;
+        }
+      };
+      const wasmOptions: Record<string, number> = {};
+      if (opts.contextLength !== undefined) wasmOptions.contextLength = opts.contextLength;
+      if (opts.prefillChunk !== undefined) wasmOptions.prefillChunk = opts.prefillChunk;
+
+      let infoJson: unknown;
+      try {
+        infoJson = await this.engine.loadModel(
+          { size: r.size, read: (offset, length) => r.read(offset, length) },
+          JSON.stringify(wasmOptions),
+          onWasmProgress,
+        );
+        if (signal?.aborted) throw abortError(signal.reason);
+      } catch (e) {
+        // The wasm may wrap the reader's error: report the reader's own (network, quota, aborted).
+        const err = signal?.aborted ? abortError(signal.reason) : r.error ?? this.fail(e);
+        if (!this.lost) {
+          try { this.engine.unload(); } catch { /* nothing loaded */ }
+        }
+        throw err;
+      }
+      this.info = parse<ModelInfo>(infoJson, 'model info');
+      if (wasmPhase !== 'ready') throttle.report('ready', r.size, r.size);
+      return this.info;
+    });
+  }
+
+  /**
+   * Runs one chat completion. With `onChunk`, streams OpenAI chunks (a role chunk, content
+   * chunks, then a final chunk with finish_reason and usage). Resolves with the whole result.
+   */
+  chat(request: ChatCompletionRequest, onChunk?: (c: ChatCompletionChunk) => void, handle: AbortHandle = { aborted: false }): Promise<ChatCompletion> {
+    let wasmRequest: string;
+    try {
+      wasmRequest = JSON.stringify(normalizeRequest(request));
+    } catch (e) {
+      return Promise.reject(toMistralError(e));
+    }
+    return this.exclusive(async () => {
+      const info = this.requireModel();
+      let begin: { promptTokens: number; reusedTokens: number };
+      try {
+        begin = parse(this.engine.beginChat(wasmRequest), 'beginChat result');
+      } catch (e) {
+        throw this.fail(e);
+      }
+      this.current = handle;
+      const header = completionHeader(info.name);
+      let content = '';
+      let finish: FinishReason = 'abort';
+      try {
+        onChunk?.(makeChunk(header, { role: 'assistant', content: '' }));
+        while (!handle.aborted) {
+          const step = parse<StepResult>(await this.engine.step(), 'step result');
+          if (step.text) {
+            content += step.text;
+            onChunk?.(makeChunk(header, { content: step.text }));
+          }
+          if (step.done) {
+            finish = step.finishReason ?? 'stop';
+            break;
+          }
+        }
+      } catch (e) {
+        this.current = null;
+        const err = this.fail(e);
+        if (!this.lost) {
+          try { this.engine.endChat(); } catch { /* already ended */ }
+        }
+        throw err;
+      }
+      this.current = null;
+      let usage;
+      try {
+        usage = makeUsage(parse<WasmUsage>(this.engine.endChat(), 'usage'), begin.reusedTokens);
+      } catch (e) {
+        throw this.fail(e);
+      }
+      onChunk?.(makeChunk(header, {}, finish, usage));
+      return makeCompletion(header, content, finish, usage);
+    });
+  }
+
+  /** Stops the running completion (between two tokens). */
+  abort(): void {
+    if (this.current !== null) this.current.aborted = true;
+  }
+
+  reset(): Promise<void> {
+    return this.exclusive(async () => {
+      this.requireDevice();
+      try { this.engine.reset(); } catch (e) { throw this.fail(e); }
+    });
+  }
+
+  unload(): Promise<void> {
+    return this.exclusive(async () => {
+      this.info = null;
+      if (this.lost) return;
+      try { this.engine.unload(); } catch (e) { throw this.fail(e); }
+    });
+  }
+
+  adapterInfo(): AdapterInfo {
+    return parse<AdapterInfo>(this.engine.adapterInfo(), 'adapter info');
+  }
+
+  modelInfo(): ModelInfo | null {
+    if (this.lost) return null;
+    const json = this.engine.modelInfo();
+    return json === undefined || json === null ? null : parse<ModelInfo>(json, 'model info');
+  }
+
+  logits(tokens: number[] | Uint32Array): Promise<Float32Array> {
+    const ids = tokens instanceof Uint32Array ? tokens : Uint32Array.from(tokens);
+    return this.exclusive(async () => {
+      this.requireModel();
+      try {
+        return await this.engine.logits(ids);
+      } catch (e) {
+        throw this.fail(e);
+      }
+    });
+  }
+
+  wasmMemoryBytes(): number {
+    return this.wasm.Engine.wasmMemoryBytes();
+  }
+
+  /** Frees the engine; every later call fails. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.abort();
+    void this.lock.then(() => {
+      try { this.engine.free(); } catch { /* freed */ }
+    });
+  }
+}

@@ -1,0 +1,89 @@
+/** Why an operation failed: the codes of the wasm engine plus those of the JS layer. */
+export type MistralErrorCode =
+  /** The browser has no WebGPU (`navigator.gpu`). */
+  | 'no-webgpu'
+  /** WebGPU gave no adapter (GPU or driver blocklisted). */
+  | 'no-adapter'
+  /** The GPU's limits are too small for the model. */
+  | 'limits'
+  /** GPU (or wasm) memory ran out. */
+  | 'out-of-memory'
+  /** The GPU device was lost; the next loadModel re-creates it. */
+  | 'device-lost'
+  /** Not a GGUF file the engine supports (or a server that ignores HTTP range requests). */
+  | 'unsupported-file'
+  /** A malformed request (messages, sampling parameters). */
+  | 'bad-request'
+  /** The prompt does not fit in the context. */
+  | 'context'
+  /** No model is loaded. */
+  | 'no-model'
+  /** Fetching the model failed (HTTP error, CORS, offline). */
+  | 'network'
+  /** Not enough browser storage to cache the model. */
+  | 'quota'
+  /** Loading was aborted through its AbortSignal. */
+  | 'aborted'
+  /** The worker failed to start or was terminated. */
+  | 'worker'
+  | 'internal';
+
+const CODES: ReadonlySet<string> = new Set<MistralErrorCode>([
+  'no-webgpu', 'no-adapter', 'limits', 'out-of-memory', 'device-lost', 'unsupported-file',
+  'bad-request', 'context', 'no-model', 'network', 'quota', 'aborted', 'worker', 'internal',
+]);
+
+/** Every error of mistral-wgpu: switch on `code`. */
+export class MistralError extends Error {
+  override readonly name = 'MistralError';
+  readonly code: MistralErrorCode;
+
+  constructor(code: MistralErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** How an error crosses postMessage. */
+export interface SerializedError {
+  name: string;
+  code: string;
+  message: string;
+}
+
+function isObject(e: unknown): e is Record<string, unknown> {
+  return typeof e === 'object' && e !== null;
+}
+
+/** Any thrown value as a MistralError (the wasm's errors keep their code). */
+export function toMistralError(e: unknown): MistralError {
+  if (e instanceof MistralError) return e;
+  if (isObject(e)) {
+    const name = typeof e.name === 'string' ? e.name : '';
+    const message = typeof e.message === 'string' ? e.message : String(e);
+    if (name === 'MistralError' && typeof e.code === 'string') {
+      return new MistralError(CODES.has(e.code) ? (e.code as MistralErrorCode) : 'internal', message, { cause: e });
+    }
+    if (name === 'AbortError') return new MistralError('aborted', message || 'Aborted', { cause: e });
+    if (name === 'QuotaExceededError') {
+      return new MistralError('quota', `The browser refused to store more data (QuotaExceededError): ${message}. ` +
+        'Free some disk space or storage of this site, or load with { cache: false }.', { cause: e });
+    }
+    return new MistralError('internal', name && name !== 'Error' ? `${name}: ${message}` : message, { cause: e });
+  }
+  return new MistralError('internal', String(e));
+}
+
+export function serializeError(e: unknown): SerializedError {
+  const m = toMistralError(e);
+  return { name: m.name, code: m.code, message: m.message };
+}
+
+export function deserializeError(e: SerializedError): MistralError {
+  return new MistralError(CODES.has(e.code) ? (e.code as MistralErrorCode) : 'internal', e.message);
+}
+
+export function abortError(reason?: unknown): MistralError {
+  const why = reason instanceof Error && reason.name !== 'AbortError' ? `: ${reason.message}` : typeof reason === 'string' ? `: ${reason}` : '';
+  return new MistralError('aborted', `Loading was aborted${why}`);
+}
