@@ -68,9 +68,19 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // Kept alive until the site server returns (never: Ctrl-C).
     let _model_server = match models {
         Some(dir) => {
-            let port = if args.port == 0 { 0 } else { args.port + 1 };
+            let port = if args.port == 0 {
+                0
+            } else {
+                args.port
+                    .checked_add(1)
+                    .ok_or("--port 65535 leaves no port for models")?
+            };
             let server = Server::start(&dir, port)?;
-            println!("models: {}/  ({})", server.url(), dir.display());
+            println!(
+                "models: {}/  ({}; counts at /__requests)",
+                server.url(),
+                dir.display()
+            );
             match first_gguf(&dir) {
                 Some(name) => println!(
                     "open:   {}/?model={}/{}",
