@@ -77,6 +77,11 @@ const ERRORS = {
   },
   'bad-request': { title: 'The request was refused' },
   'no-model': { title: 'No model is loaded', hint: 'Pick a model first.' },
+  worker: {
+    title: 'The engine stopped',
+    hint: 'Its worker failed to start or was ended (the tab may have run out of memory). Restart the engine to carry on.',
+    restart: true,
+  },
   internal: { title: 'Internal error', hint: 'Restarting the engine usually helps. Please report this if it keeps happening.', restart: true },
 };
 // Errors after which the loaded model can still be used: the page goes back to `ready`.
@@ -278,9 +283,12 @@ async function showAdapter(engine) {
   } catch (err) {
     if (engine !== state.engine) return;
     fillFacts(el.adapterFacts, [['GPU', 'not available']]);
-    // No WebGPU or no adapter: say so at once rather than after a 4 GB download.
-    if (!state.loading && !state.modelInfo) {
-      showError(err, 'GPU');
+    // No WebGPU or no adapter: no model can load, so say so at once (stopping a download that
+    // has started) rather than after 4 GB.
+    const code = codeOf(err);
+    if (code === 'no-webgpu' || code === 'no-adapter' || (!state.loading && !state.modelInfo)) {
+      if (state.loading) { state.loading.controller.abort(); state.loading = null; el.progress.hidden = true; }
+      showError(err);
       setStatus('error');
     }
   }
@@ -334,9 +342,11 @@ function setModelInfo(info) {
     ['Sliding window', window_],
     ['Layers × dim', info.nLayers && info.dim ? `${info.nLayers} × ${info.dim}` : undefined],
     ['Vocabulary', info.vocabSize],
+    // The package says whether the file has a template (boolean); show the template if it is text.
+    ['Chat template', typeof info.chatTemplate === 'boolean' ? (info.chatTemplate ? 'from the file' : 'default (the file has none)') : undefined],
   ]);
   el.modelSummary.textContent = info.name || sourceName(state.source);
-  if (info.chatTemplate) {
+  if (typeof info.chatTemplate === 'string' && info.chatTemplate) {
     el.chatTemplate.textContent = String(info.chatTemplate);
     el.templateWrap.hidden = false;
   } else {
@@ -740,7 +750,8 @@ async function main() {
   } catch (err) {
     showError(err, 'starting the engine');
     setStatus('error');
-    el.restart.hidden = false;
+    const code = codeOf(err);
+    el.restart.hidden = code === 'no-webgpu' || code === 'no-adapter'; // a restart cannot help there
     return;
   }
   if (model) await loadModel(model);
