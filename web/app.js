@@ -226,12 +226,13 @@ function fmtRate(x) {
 
 function fillFacts(dl, rows) {
   dl.replaceChildren();
-  for (const [k, v] of rows) {
+  for (const [k, v, className] of rows) {
     if (v === undefined || v === null || v === '') continue;
     const dt = document.createElement('dt');
     dt.textContent = k;
     const dd = document.createElement('dd');
     dd.textContent = String(v);
+    if (className) dd.className = className;
     dl.append(dt, dd);
   }
 }
@@ -272,12 +273,12 @@ async function showAdapter(engine) {
     window.__mistral.adapterInfo = a;
     const limits = a.limits || {};
     fillFacts(el.adapterFacts, [
-      ['GPU', a.name || 'unknown adapter'],
+      ['GPU', a.name || '(name not disclosed by the browser)'],
       ['Backend', [a.backend, a.deviceType].filter(Boolean).join(', ')],
       ['Driver', a.driver],
       ['Max buffer', limits.maxBufferSize ? fmtBytes(limits.maxBufferSize) : undefined],
-      ['Max storage binding', limits.maxStorageBufferBindingSize ? fmtBytes(limits.maxStorageBufferBindingSize) : undefined],
-      ['Features', Array.isArray(a.features) && a.features.length ? a.features.join(', ') : 'none'],
+      ['Max binding', limits.maxStorageBufferBindingSize ? fmtBytes(limits.maxStorageBufferBindingSize) : undefined],
+      ['Features', Array.isArray(a.features) && a.features.length ? a.features.join(', ') : 'none', 'list'],
       ['Engine runs in', useWorker ? 'a worker' : 'the page'],
     ]);
   } catch (err) {
@@ -338,7 +339,12 @@ function setModelInfo(info) {
     ['Parameters', fmtCount(info.parameters)],
     ['File size', fmtBytes(info.fileBytes)],
     ['GPU memory', fmtBytes(info.gpuBytes)],
-    ['Context', info.contextLength ? `${info.contextLength} tokens` : undefined],
+    ['Context', info.contextLength
+      ? (info.usableContext && info.usableContext < info.contextLength
+        ? `${info.usableContext} of the model's ${info.contextLength} tokens (to fit GPU memory)`
+        : `${info.contextLength} tokens`)
+      : undefined],
+    ['KV cache', info.kvPrecision],
     ['Sliding window', window_],
     ['Layers × dim', info.nLayers && info.dim ? `${info.nLayers} × ${info.dim}` : undefined],
     ['Vocabulary', info.vocabSize],
