@@ -1,0 +1,503 @@
+// Unit tests of the pure logic, the chunked reader and cache (fake fetch + fake Cache Storage),
+// the engine core and the worker protocol (fake wasm module). Run by `npm test` on the compiled
+// dist/ with node's built-in runner; no dependencies, no browser, no GPU.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { chunkCount, chunkRange, chunksFor, bytesOfChunks } from '../dist/chunks.js';
+import { formatBytes, formatRatio, progressText, ProgressThrottle } from '../dist/progress.js';
+import { makeUsage, makeChunk, makeCompletion, completionHeader, assembleChunks } from '../dist/openai.js';
+import { normalizeRequest } from '../dist/request.js';
+import { PushStream } from '../dist/stream.js';
+import { MistralError, toMistralError, serializeError, deserializeError } from '../dist/errors.js';
+import { urlReader, blobReader } from '../dist/loader.js';
+import { chunkKey, chunkIndexOfKey, isModelCached, cachedModels, deleteCachedModel } from '../dist/cache.js';
+import { EngineCore } from '../dist/engine-core.js';
+import { serveEngine } from '../dist/worker-host.js';
+import { WorkerEngine } from '../dist/client.js';
+import * as api from '../dist/index.js';
+
+// ---------------------------------------------------------------- pure logic
+
+test('chunk math', () => {
+  assert.equal(chunkCount(0, 16), 0);
+  assert.equal(chunkCount(16, 16), 1);
+  assert.equal(chunkCount(17, 16), 2);
+  assert.deepEqual(chunkRange(0, 40, 16), [0, 16]);
+  assert.deepEqual(chunkRange(2, 40, 16), [32, 40]);
+  assert.deepEqual(chunksFor(0, 16, 16), [0, 0]);
+  assert.deepEqual(chunksFor(15, 2, 16), [0, 1]);
+  assert.deepEqual(chunksFor(16, 0, 16), [1, 1]);
+  assert.deepEqual(chunksFor(5, 40, 16), [0, 2]);
+  assert.equal(bytesOfChunks([0, 2], 40, 16), 24);
+});
+
+test('progress text', () => {
+  assert.equal(formatBytes(512), '512 B');
+  assert.equal(formatBytes(12_345), '12 KB');
+  assert.equal(formatBytes(120_500_000), '120.5 MB');
+  assert.equal(formatBytes(4_100_000_000), '4.1 GB');
+  assert.equal(formatRatio(1_200_000_000, 4_100_000_000), '1.2 / 4.1 GB');
+  assert.equal(progressText('download', 1_200_000_000, 4_100_000_000), 'Downloading 1.2 / 4.1 GB (29%)');
+  assert.equal(progressText('cache', 50_000_000, 100_000_000), 'Reading from cache 50.0 / 100.0 MB (50%)');
+  assert.equal(progressText('upload', 1, 0), 'Uploading to the GPU');
+  assert.equal(progressText('compile', 0, 0), 'Compiling GPU kernels');
+  assert.equal(progressText('ready', 5, 5), 'Ready');
+});
+
+test('progress throttle: ~10/s, but phase changes and phase ends always pass', () => {
+  let now = 0;
+  const seen = [];
+  const t = new ProgressThrottle((p) => seen.push(`${p.phase}:${p.loaded}`), 100, () => now);
+  t.report('header', 0, 0);
+  t.report('download', 1, 10);
+  now = 50;
+  t.report('download', 2, 10); // dropped
+  now = 120;
+  t.report('download', 3, 10);
+  now = 130;
+  t.report('download', 10, 10); // end of phase
+  t.report('ready', 10, 10);
+  assert.deepEqual(seen, ['header:0', 'download:1', 'download:3', 'download:10', 'ready:10']);
+});
+
+test('OpenAI shapes and usage', () => {
+  const u = makeUsage({ promptTokens: 30, completionTokens: 10, prefillSeconds: 0.5, decodeSeconds: 2 }, 20);
+  assert.deepEqual(u, { prompt_tokens: 30, completion_tokens: 10, total_tokens: 40, extra: { prefill_tokens_per_s: 20, decode_tokens_per_s: 5 } });
+  assert.equal(makeUsage({ promptTokens: 1, completionTokens: 0, prefillSeconds: 0, decodeSeconds: 0 }).extra.decode_tokens_per_s, 0);
+  const h = completionHeader('tiny', 1_700_000_000_500);
+  assert.match(h.id, /^chatcmpl-[0-9a-f]{24}$/);
+  assert.equal(h.created, 1_700_000_000);
+  const chunks = [
+    makeChunk(h, { role: 'assistant', content: '' }),
+    makeChunk(h, { content: 'Hel' }),
+    makeChunk(h, { content: 'lo' }),
+    makeChunk(h, {}, 'stop', u),
+  ];
+  assert.equal(chunks[1].object, 'chat.completion.chunk');
+  assert.equal(chunks[1].usage, undefined);
+  assert.deepEqual(chunks[3].choices, [{ index: 0, delta: {}, finish_reason: 'stop', logprobs: null }]);
+  const whole = assembleChunks(chunks);
+  assert.deepEqual(whole, makeCompletion(h, 'Hello', 'stop', u));
+  assert.equal(whole.object, 'chat.completion');
+  assert.deepEqual(whole.choices[0].message, { role: 'assistant', content: 'Hello' });
+});
+
+test('request validation', () => {
+  const msgs = [{ role: 'user', content: 'hi', extra: 1 }];
+  assert.deepEqual(normalizeRequest({ messages: msgs, stop: 'x', temperature: 0, stream: true }), {
+    messages: [{ role: 'user', content: 'hi' }], stop: ['x'], temperature: 0,
+  });
+  for (const bad of [
+    {}, { messages: [] }, { messages: [{ role: 'bot', content: 'x' }] }, { messages: [{ role: 'user', content: 1 }] },
+    { messages: msgs, temperature: -1 }, { messages: msgs, top_p: 0 }, { messages: msgs, max_tokens: 0.5 }, { messages: msgs, stop: [1] },
+  ]) {
+    assert.throws(() => normalizeRequest(bad), (e) => e instanceof MistralError && e.code === 'bad-request', JSON.stringify(bad));
+  }
+});
+
+test('errors: wasm errors keep their code, DOM errors map, round trip through messages', () => {
+  const wasmErr = Object.assign(new Error('no GPU'), { name: 'MistralError', code: 'no-adapter' });
+  const m = toMistralError(wasmErr);
+  assert.ok(m instanceof MistralError);
+  assert.equal(m.code, 'no-adapter');
+  assert.equal(m.name, 'MistralError');
+  assert.equal(toMistralError(Object.assign(new Error('x'), { name: 'QuotaExceededError' })).code, 'quota');
+  assert.equal(toMistralError(Object.assign(new Error('x'), { name: 'AbortError' })).code, 'aborted');
+  assert.equal(toMistralError('boom').code, 'internal');
+  const back = deserializeError(structuredClone(serializeError(m)));
+  assert.ok(back instanceof MistralError && back instanceof Error);
+  assert.equal(back.code, 'no-adapter');
+  assert.equal(back.message, 'no GPU');
+  assert.equal(api.MistralError, MistralError);
+});
+
+test('PushStream: queued and waiting items, end, failure, early return cancels', async () => {
+  let cancelled = 0;
+  const s = new PushStream(() => cancelled++);
+  s.push(1);
+  await s.first();
+  const got = [];
+  setTimeout(() => { s.push(2); s.push(3); s.end(); }, 5);
+  for await (const x of s) got.push(x);
+  assert.deepEqual(got, [1, 2, 3]);
+  assert.equal(cancelled, 0);
+
+  const f = new PushStream();
+  f.fail(new MistralError('context', 'too long'));
+  await assert.rejects(f.first(), (e) => e.code === 'context');
+  await assert.rejects(f.next(), (e) => e.code === 'context');
+
+  const c = new PushStream(() => cancelled++);
+  c.push('a');
+  c.push('b');
+  for await (const x of c) { assert.equal(x, 'a'); break; }
+  assert.equal(cancelled, 1);
+});
+
+// ---------------------------------------------------------------- reader and cache
+
+class FakeCache {
+  constructor() { this.entries = new Map(); this.puts = 0; this.failPuts = false; }
+  key(k) { return typeof k === 'string' ? new URL(k).href : k.url; }
+  async match(k) {
+    const e = this.entries.get(this.key(k));
+    return e === undefined ? undefined : new Response(e.body.slice(0), { headers: e.headers });
+  }
+  async put(k, res) {
+    if (this.failPuts) throw Object.assign(new Error('quota exceeded'), { name: 'QuotaExceededError' });
+    this.puts++;
+    this.entries.set(this.key(k), { body: await res.arrayBuffer(), headers: Object.fromEntries(res.headers) });
+  }
+  async keys() { return [...this.entries.keys()].map((u) => new Request(u)); }
+  async delete(k) { return this.entries.delete(this.key(k)); }
+}
+
+function installCaches() {
+  const cache = new FakeCache();
+  globalThis.caches = { open: async () => cache };
+  return cache;
+}
+
+/** A fake HTTP server for one file: honours single ranges (unless told not to), counts requests. */
+function installServer(file, { ranges = true, etag = '"v1"', exposeContentRange = true } = {}) {
+  const log = [];
+  globalThis.fetch = async (url, init = {}) => {
+    const headers = new Headers(init.headers);
+    const method = init.method ?? 'GET';
+    log.push(`${method} ${headers.get('range') ?? ''}`.trim());
+    if (init.signal?.aborted) throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+    const base = { etag };
+    if (method === 'HEAD') return new Response(null, { status: 200, headers: { ...base, 'content-length': String(file.length) } });
+    const range = headers.get('range');
+    if (range === null || !ranges) return new Response(file.slice(), { status: 200, headers: base });
+    const [, a, b] = /bytes=(\d+)-(\d+)/.exec(range);
+    const start = Number(a);
+    const end = Math.min(Number(b), file.length - 1);
+    const h = { ...base, 'content-length': String(end - start + 1) };
+    if (exposeContentRange) h['content-range'] = `bytes ${start}-${end}/${file.length}`;
+    return new Response(file.slice(start, end + 1), { status: 206, headers: h });
+  };
+  return log;
+}
+
+function testFile(n) {
+  const f = new Uint8Array(n);
+  for (let i = 0; i < n; i++) f[i] = (i * 7 + 3) & 255;
+  return f;
+}
+
+const URL_ = 'https://example.test/models/tiny.gguf';
+
+test('urlReader without cache: ranged reads across chunk boundaries, prefetch, size from Content-Range', async () => {
+  delete globalThis.caches;
+  const file = testFile(100);
+  const log = installServer(file);
+  const r = await urlReader(URL_, { cache: false, chunkSize: 16 });
+  assert.equal(r.size, 100);
+  assert.deepEqual(await r.read(10, 30), file.slice(10, 40));
+  assert.deepEqual(await r.read(95, 5), file.slice(95, 100));
+  assert.deepEqual(await r.read(0, 0), new Uint8Array(0));
+  await assert.rejects(r.read(99, 2), (e) => e.code === 'unsupported-file');
+  assert.equal(log[0], 'GET bytes=0-0');
+  assert.ok(log.includes('GET bytes=0-15') && log.includes('GET bytes=32-47'));
+  assert.ok(log.includes('GET bytes=48-63'), 'the chunk after a read is prefetched');
+});
+
+test('urlReader: size from HEAD when Content-Range is not exposed', async () => {
+  delete globalThis.caches;
+  const file = testFile(50);
+  const log = installServer(file, { exposeContentRange: false });
+  const r = await urlReader(URL_, { cache: false, chunkSize: 16 });
+  assert.equal(r.size, 50);
+  assert.deepEqual(log.slice(0, 2), ['GET bytes=0-0', 'HEAD']);
+});
+
+test('urlReader: a server that ignores ranges is a clear network error', async () => {
+  delete globalThis.caches;
+  installServer(testFile(50), { ranges: false });
+  await assert.rejects(urlReader(URL_, { cache: false }), (e) => e instanceof MistralError && e.code === 'network' && /range/i.test(e.message));
+});
+
+test('urlReader: fetch failures (CORS) say so', async () => {
+  delete globalThis.caches;
+  globalThis.fetch = async () => { throw new TypeError('Failed to fetch'); };
+  await assert.rejects(urlReader(URL_, { cache: false }), (e) => e.code === 'network' && /CORS/.test(e.message));
+});
+
+test('cache: resumes an interrupted download, then a second visit makes no request at all', async () => {
+  const cache = installCaches();
+  const file = testFile(100);
+  let log = installServer(file);
+  const events = [];
+  // First visit: reads the first 2 chunks, then "the tab is closed".
+  const r1 = await urlReader(URL_, { chunkSize: 16, onBytes: (kind, local) => events.push([kind, local]) });
+  assert.deepEqual(await r1.read(0, 20), file.slice(0, 20));
+  await new Promise((res) => setTimeout(res, 10)); // let the prefetch land
+  assert.equal(await isModelCached(URL_), false);
+  assert.ok(events.some(([k]) => k === 'download'));
+  const partial = await cachedModels();
+  assert.equal(partial.length, 1);
+  assert.equal(partial[0].url, URL_);
+  assert.equal(partial[0].complete, false);
+  assert.equal(partial[0].cachedBytes, 48); // chunks 0, 1 and the prefetched 2
+
+  // Second visit: cached chunks come from the cache, the rest from the network.
+  log = installServer(file);
+  const r2 = await urlReader(URL_, { chunkSize: 16 });
+  assert.deepEqual(await r2.read(0, 100), file);
+  const fetched = log.filter((l) => l !== 'GET bytes=0-0');
+  assert.deepEqual(fetched, ['GET bytes=48-63', 'GET bytes=64-79', 'GET bytes=80-95', 'GET bytes=96-99']);
+  assert.equal(await isModelCached(URL_), true);
+  assert.deepEqual(await cachedModels(), [{ url: URL_, size: 100, cachedBytes: 100, complete: true }]);
+
+  // Third visit: no network.
+  log = installServer(file);
+  const kinds = new Set();
+  const r3 = await urlReader(URL_, { onBytes: (kind) => kinds.add(kind) });
+  assert.equal(r3.source, 'cache');
+  assert.deepEqual(await r3.read(3, 90), file.slice(3, 93));
+  assert.deepEqual(log, []);
+  assert.deepEqual([...kinds], ['cache']);
+
+  // A changed file (new ETag) on a partial entry is downloaded afresh.
+  assert.equal(await deleteCachedModel(URL_), true);
+  assert.equal(cache.entries.size, 0);
+  assert.deepEqual(await cachedModels(), []);
+});
+
+test('cache: a changed ETag discards a partial download', async () => {
+  installCaches();
+  const file = testFile(64);
+  installServer(file, { etag: '"old"' });
+  const r1 = await urlReader(URL_, { chunkSize: 16 });
+  await r1.read(0, 4);
+  await new Promise((res) => setTimeout(res, 10));
+  const log = installServer(file, { etag: '"new"' });
+  const r2 = await urlReader(URL_, { chunkSize: 16 });
+  await r2.read(0, 4);
+  assert.ok(log.includes('GET bytes=0-15'), 'chunk 0 is fetched again');
+});
+
+test('cache keys: chunk index round trip, URLs with a query', () => {
+  const u = 'https://h.test/a.gguf?download=true';
+  assert.equal(chunkIndexOfKey(u, chunkKey(u, 12)), 12);
+  assert.equal(chunkIndexOfKey(u, chunkKey('https://h.test/b.gguf', 12)), null);
+  assert.equal(chunkIndexOfKey(URL_, chunkKey(URL_, 0)), 0);
+});
+
+test('quota: too little storage fails before downloading; QuotaExceededError maps to quota', async () => {
+  const cache = installCaches();
+  installServer(testFile(3_000_000));
+  Object.defineProperty(globalThis, 'navigator', { value: { storage: { estimate: async () => ({ quota: 1_500_000, usage: 500_000 }) } }, configurable: true, writable: true });
+  await assert.rejects(urlReader(URL_ + '?q'), (e) => e.code === 'quota' && /3\.0 MB/.test(e.message) && /1\.0 MB/.test(e.message));
+  Object.defineProperty(globalThis, 'navigator', { value: { storage: { estimate: async () => ({ quota: 1e12, usage: 0 }) } }, configurable: true, writable: true });
+  const r = await urlReader(URL_ + '?q2', { chunkSize: 1 << 20 });
+  cache.failPuts = true;
+  await assert.rejects(r.read(0, 10), (e) => e.code === 'quota');
+  delete globalThis.navigator;
+});
+
+test('abort signal: reads throw aborted', async () => {
+  delete globalThis.caches;
+  installServer(testFile(64));
+  const ac = new AbortController();
+  const r = await urlReader(URL_, { cache: false, chunkSize: 16, signal: ac.signal });
+  assert.equal((await r.read(0, 4)).length, 4);
+  ac.abort();
+  await assert.rejects(r.read(20, 4), (e) => e.code === 'aborted');
+});
+
+test('blobReader', async () => {
+  const file = testFile(70);
+  const r = blobReader(new Blob([file]), {}, undefined, 16);
+  assert.equal(r.size, 70);
+  assert.deepEqual(await r.read(14, 40), file.slice(14, 54));
+});
+
+// ---------------------------------------------------------------- engine core and worker protocol
+
+/** A fake wasm module following the Engine contract. */
+function fakeWasm({ tokens = ['Hel', 'lo', '', ' world'], finish = 'stop', failStep = null } = {}) {
+  const state = { created: 0, freed: 0, unloaded: 0, loadedFrom: null };
+  class Engine {
+    constructor() { this.model = null; this.chat = null; state.created++; }
+    static async create() { return new Engine(); }
+    static wasmMemoryBytes() { return 1 << 20; }
+    adapterInfo() { return JSON.stringify({ name: 'fake', backend: 'webgpu', deviceType: 'cpu', driver: '', features: [], limits: { maxBufferSize: 1, maxStorageBufferBindingSize: 1 } }); }
+    async loadModel(reader, optionsJson, onProgress) {
+      onProgress('header', 0, 0);
+      const head = await reader.read(0, 4);
+      if (String.fromCharCode(...head) !== 'GGUF') throw Object.assign(new Error('not a GGUF file'), { name: 'MistralError', code: 'unsupported-file' });
+      onProgress('compile', 0, 0);
+      for (let off = 4; off < reader.size; off += 8) {
+        await reader.read(off, Math.min(8, reader.size - off));
+        await new Promise((r) => setTimeout(r, 0)); // the GPU upload
+        onProgress('upload', Math.min(off + 8, reader.size) - 4, reader.size - 4);
+      }
+      onProgress('ready', 0, 0);
+      state.loadedFrom = JSON.parse(optionsJson);
+      this.model = { name: 'tiny-test', architecture: 'llama', quantization: 'Q8_0', parameters: 1, fileBytes: reader.size, vocabSize: 3, contextLength: 64, slidingWindow: null, nLayers: 1, dim: 8, gpuBytes: 10, chatTemplate: true };
+      return JSON.stringify(this.model);
+    }
+    unload() { this.model = null; state.unloaded++; }
+    modelInfo() { return this.model ? JSON.stringify(this.model) : undefined; }
+    async logits(t) { return new Float32Array(t.length * 3).fill(0.5); }
+    reset() {}
+    get vocabSize() { return 3; }
+    tokenize() { return new Uint32Array([1]); }
+    beginChat(json) {
+      const req = JSON.parse(json);
+      if (!this.model) throw Object.assign(new Error('no model'), { name: 'MistralError', code: 'no-model' });
+      this.chat = { i: 0, req };
+      return JSON.stringify({ promptTokens: 12, reusedTokens: 2 });
+    }
+    async step() {
+      await new Promise((r) => setTimeout(r, 2));
+      const c = this.chat;
+      if (failStep !== null && c.i === failStep) throw Object.assign(new Error('lost'), { name: 'MistralError', code: 'device-lost' });
+      const max = c.req.max_tokens ?? tokens.length;
+      const text = tokens[c.i++];
+      const done = c.i >= Math.min(max, tokens.length);
+      return JSON.stringify({ text, done, finishReason: done ? (c.i >= max && max < tokens.length ? 'length' : finish) : null });
+    }
+    endChat() { const n = this.chat.i; this.chat = null; return JSON.stringify({ promptTokens: 12, completionTokens: n, prefillSeconds: 0.5, decodeSeconds: 2 }); }
+    free() { state.freed++; }
+  }
+  return { mod: { default: async () => undefined, Engine }, state };
+}
+
+function ggufBlob(n = 40) {
+  const b = testFile(n);
+  b.set([71, 71, 85, 70]);
+  return new Blob([b]);
+}
+
+test('EngineCore: load with progress, stream, non-stream, abort, errors', async () => {
+  const { mod, state } = fakeWasm();
+  const core = await EngineCore.create({ wasm: mod });
+  await assert.rejects(core.chat({ messages: [{ role: 'user', content: 'hi' }] }), (e) => e.code === 'no-model');
+  const phases = [];
+  const info = await core.loadModel(ggufBlob(), { contextLength: 32, onProgress: (p) => phases.push(p.phase) });
+  assert.equal(info.name, 'tiny-test');
+  assert.deepEqual(state.loadedFrom, { contextLength: 32 });
+  assert.equal(phases[0], 'header');
+  assert.ok(phases.includes('compile') && phases.includes('upload'));
+  assert.equal(phases.at(-1), 'ready');
+  assert.deepEqual(core.modelInfo(), info);
+
+  const chunks = [];
+  const res = await core.chat({ messages: [{ role: 'user', content: 'hi' }], stream: true }, (c) => chunks.push(c));
+  assert.deepEqual(chunks.map((c) => c.choices[0].delta), [{ role: 'assistant', content: '' }, { content: 'Hel' }, { content: 'lo' }, { content: ' world' }, {}]);
+  assert.equal(chunks.at(-1).choices[0].finish_reason, 'stop');
+  assert.deepEqual(chunks.at(-1).usage, { prompt_tokens: 12, completion_tokens: 4, total_tokens: 16, extra: { prefill_tokens_per_s: 20, decode_tokens_per_s: 2 } });
+  assert.ok(chunks.every((c) => c.id === res.id && c.model === 'tiny-test'));
+  assert.equal(res.choices[0].message.content, 'Hello world');
+
+  const len = await core.chat({ messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 });
+  assert.equal(len.choices[0].finish_reason, 'length');
+  assert.equal(len.choices[0].message.content, 'Hello');
+
+  const p = core.chat({ messages: [{ role: 'user', content: 'hi' }] });
+  setTimeout(() => core.abort(), 3);
+  const aborted = await p;
+  assert.equal(aborted.choices[0].finish_reason, 'abort');
+  assert.ok(aborted.usage.completion_tokens < 4);
+
+  await assert.rejects(core.loadModel(new Blob(['nope, not gguf'])), (e) => e.code === 'unsupported-file');
+  assert.equal(core.modelInfo(), null);
+  await assert.rejects(core.logits([1, 2]), (e) => e.code === 'no-model');
+});
+
+test('EngineCore: device-lost re-creates the device on the next loadModel', async () => {
+  const { mod, state } = fakeWasm({ failStep: 1 });
+  const core = await EngineCore.create({ wasm: mod });
+  await core.loadModel(ggufBlob());
+  await assert.rejects(core.chat({ messages: [{ role: 'user', content: 'hi' }] }), (e) => e.code === 'device-lost' && /loadModel/.test(e.message));
+  await assert.rejects(core.logits([1]), (e) => e.code === 'device-lost');
+  assert.equal(core.modelInfo(), null);
+  await core.loadModel(ggufBlob());
+  assert.equal(state.created, 2);
+  assert.equal(state.freed, 1);
+  assert.equal((await core.logits([1, 2])).length, 6);
+});
+
+test('EngineCore: an aborted load rejects with aborted and leaves nothing loaded', async () => {
+  const { mod } = fakeWasm();
+  const core = await EngineCore.create({ wasm: mod });
+  const ac = new AbortController();
+  const p = core.loadModel(ggufBlob(4000), { signal: ac.signal });
+  setTimeout(() => ac.abort(), 1);
+  await assert.rejects(p, (e) => e.code === 'aborted');
+  assert.equal(core.modelInfo(), null);
+});
+
+/** A WorkerEngine talking to serveEngine over a MessageChannel (the worker, in-process). */
+function connected(mod) {
+  const { port1, port2 } = new MessageChannel();
+  serveEngine(port2, { wasm: mod });
+  port2.start();
+  port1.start();
+  const engine = new WorkerEngine({
+    postMessage: (m, t) => port1.postMessage(m, t),
+    addEventListener: (type, l) => port1.addEventListener(type, l),
+    terminate: () => { port1.close(); port2.close(); },
+  });
+  return engine;
+}
+
+test('worker protocol: load with progress, streamed chat, break aborts, typed errors', async () => {
+  const { mod } = fakeWasm({ tokens: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'] });
+  const engine = connected(mod);
+  await engine.init();
+  await assert.rejects(engine.chat.completions.create({ messages: [{ role: 'user', content: 'x' }] }), (e) => e instanceof MistralError && e.code === 'no-model');
+  const progress = [];
+  const info = await engine.loadModel(ggufBlob(), { onProgress: (p) => progress.push(p) });
+  assert.equal(info.name, 'tiny-test');
+  assert.equal(progress.at(-1).phase, 'ready');
+  assert.equal(typeof progress[0].text, 'string');
+  assert.deepEqual(await engine.modelInfo(), info);
+  assert.equal((await engine.adapterInfo()).name, 'fake');
+  assert.equal(await engine.wasmMemoryBytes(), 1 << 20);
+  const logits = await engine.logits([1, 2]);
+  assert.ok(logits instanceof Float32Array && logits.length === 6);
+
+  const stream = await engine.chat.completions.create({ messages: [{ role: 'user', content: 'x' }], stream: true });
+  let text = '';
+  let last;
+  for await (const c of stream) { text += c.choices[0].delta.content ?? ''; last = c; }
+  assert.equal(text, 'abcdefgh');
+  assert.equal(last.choices[0].finish_reason, 'stop');
+  assert.equal(last.usage.completion_tokens, 8);
+
+  const s2 = await engine.chat.completions.create({ messages: [{ role: 'user', content: 'x' }], stream: true });
+  let n = 0;
+  for await (const c of s2) { if (c.choices[0].delta.content) n++; if (n === 2) break; }
+  // The next request waits for the aborted one, which ends early.
+  const after = await engine.chat.completions.create({ messages: [{ role: 'user', content: 'x' }], max_tokens: 3 });
+  assert.equal(after.choices[0].message.content, 'abc');
+  assert.equal(after.choices[0].finish_reason, 'length');
+
+  const p = engine.chat.completions.create({ messages: [{ role: 'user', content: 'x' }] });
+  setTimeout(() => engine.abort(), 5);
+  const ab = await p;
+  assert.equal(ab.choices[0].finish_reason, 'abort');
+  assert.ok(ab.choices[0].message.content.length < 8);
+
+  await assert.rejects(engine.chat.completions.create({ messages: [{ role: 'nobody', content: 'x' }], stream: true }), (e) => e.code === 'bad-request');
+  await engine.unload();
+  assert.equal(await engine.modelInfo(), null);
+  engine.terminate();
+  await assert.rejects(engine.reset(), (e) => e.code === 'worker');
+});
+
+test('worker protocol: aborting a load through its signal', async () => {
+  const { mod } = fakeWasm();
+  const engine = connected(mod);
+  await engine.init();
+  const ac = new AbortController();
+  const p = engine.loadModel(ggufBlob(8000), { signal: ac.signal });
+  setTimeout(() => ac.abort(), 2);
+  await assert.rejects(p, (e) => e instanceof MistralError && e.code === 'aborted');
+  engine.terminate();
+});
