@@ -398,12 +398,12 @@ async function loadModel(source) {
     state.loading = null;
     el.progress.hidden = true;
     setModelInfo(info);
-    if (typeof source === 'string' && params.get('model') !== source) {
-      // Make a reload (or a bookmark) come back to this model, from the cache.
-      const u = new URL(location.href);
-      u.searchParams.set('model', source);
-      history.replaceState(null, '', u);
-    }
+    // Make a reload (or a bookmark) come back to this model, from the cache; a local file
+    // cannot be reloaded that way, so then drop the parameter.
+    const u = new URL(location.href);
+    if (typeof source === 'string') u.searchParams.set('model', source);
+    else u.searchParams.delete('model');
+    if (u.href !== location.href) history.replaceState(null, '', u);
     setStatus('ready');
     if (window.matchMedia('(max-width: 820px)').matches) el.modelPanel.open = false;
     el.prompt.focus({ preventScroll: true });
