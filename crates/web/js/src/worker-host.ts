@@ -77,7 +77,9 @@ export function serveEngine(port: MessageEndpoint, coreOptions: CoreOptions = {}
         return;
       }
       case 'logits': {
-        const out = await (await getCore()).logits(args[0] as number[] | Uint32Array);
+        let out = await (await getCore()).logits(args[0] as number[] | Uint32Array);
+        // Transfer, not copy; a view on a larger buffer (wasm memory) is copied first.
+        if (out.byteOffset !== 0 || out.byteLength !== out.buffer.byteLength || !(out.buffer instanceof ArrayBuffer)) out = out.slice();
         post({ id, result: out }, [out.buffer as ArrayBuffer]);
         return;
       }
