@@ -101,8 +101,8 @@ export class ModelCache {
   }
 
   async putChunk(index: number, data: Uint8Array): Promise<void> {
-    const body = data.slice().buffer; // a copy: the Response takes its own bytes
-    await putOrQuota(this.cache, chunkKey(this.url, index), new Response(body, {
+    // The Response copies the bytes when it is constructed (no second copy needed here).
+    await putOrQuota(this.cache, chunkKey(this.url, index), new Response(data as Uint8Array<ArrayBuffer>, {
       headers: { 'content-type': 'application/octet-stream', 'content-length': String(data.byteLength) },
     }));
   }

@@ -46,7 +46,12 @@ export interface AdapterInfo {
   deviceType: string;
   driver: string;
   features: string[];
-  limits: { maxBufferSize: number; maxStorageBufferBindingSize: number };
+  limits: {
+    maxBufferSize: number;
+    maxStorageBufferBindingSize: number;
+    maxStorageBuffersPerShaderStage: number;
+    maxComputeWorkgroupStorageSize: number;
+  };
 }
 
 /** The loaded model. */
@@ -57,13 +62,18 @@ export interface ModelInfo {
   parameters: number;
   fileBytes: number;
   vocabSize: number;
+  /** The context the model was trained for (what the file says). */
   contextLength: number;
+  /** Tokens the engine can attend to: the sliding window, or the KV cache length without one. */
+  usableContext: number;
   /** Sliding attention window in tokens, or null when the model attends to the whole context. */
   slidingWindow: number | null;
   nLayers: number;
   dim: number;
   /** GPU memory the model's buffers take, in bytes. */
   gpuBytes: number;
+  /** Precision of the KV cache: "f32" or "f16". */
+  kvPrecision: string;
   /** Whether the file carries a chat template (otherwise a default one is used). */
   chatTemplate: boolean;
 }

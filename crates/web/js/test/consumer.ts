@@ -47,7 +47,7 @@ export async function main(file?: File): Promise<void> {
     contextLength: 4096,
     prefillChunk: 256,
   });
-  console.log(info.name, info.quantization, info.contextLength, info.slidingWindow ?? 'none', info.gpuBytes);
+  console.log(info.name, info.quantization, info.contextLength, info.usableContext, info.kvPrecision, info.slidingWindow ?? 'none', info.gpuBytes);
 
   // Streaming.
   const chunks: AsyncIterable<ChatCompletionChunk> = await engine.chat.completions.create({

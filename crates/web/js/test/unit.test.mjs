@@ -337,7 +337,7 @@ function fakeWasm({ tokens = ['Hel', 'lo', '', ' world'], finish = 'stop', failS
       }
       onProgress('ready', 0, 0);
       state.loadedFrom = JSON.parse(optionsJson);
-      this.model = { name: 'tiny-test', architecture: 'llama', quantization: 'Q8_0', parameters: 1, fileBytes: reader.size, vocabSize: 3, contextLength: 64, slidingWindow: null, nLayers: 1, dim: 8, gpuBytes: 10, chatTemplate: true };
+      this.model = { name: 'tiny-test', architecture: 'llama', quantization: 'Q8_0', parameters: 1, fileBytes: reader.size, vocabSize: 3, contextLength: 64, usableContext: 64, slidingWindow: null, kvPrecision: 'f32', nLayers: 1, dim: 8, gpuBytes: 10, chatTemplate: true };
       return JSON.stringify(this.model);
     }
     unload() { this.model = null; state.unloaded++; }
