@@ -16,10 +16,12 @@ mod error;
 mod gguf_vocab;
 mod json_config;
 mod spm;
+mod stop;
 mod stream;
 mod tokenizer;
 
 pub use chat::{ChatTemplate, Message, MISTRAL_V1_TEMPLATE};
 pub use error::{Result, TextError};
+pub use stop::{StopMatcher, StopStep};
 pub use stream::StreamDecoder;
 pub use tokenizer::{Tokenizer, TokenizerKind};

@@ -12,11 +12,16 @@
 //! Invariant (tested on every corpus text): the concatenation of everything `step` and `finish`
 //! return equals `Tokenizer::decode` of all the ids.
 
+use std::ops::Deref;
+
 use crate::error::Result;
 use crate::tokenizer::Tokenizer;
 
-pub struct StreamDecoder<'t> {
-    tokenizer: &'t Tokenizer,
+/// Generic over how the tokenizer is held: `&Tokenizer` for a loop on the stack, or an owning
+/// pointer (`Rc<Tokenizer>`) for a decoder stored next to its tokenizer (the browser engine
+/// keeps one across calls).
+pub struct StreamDecoder<T: Deref<Target = Tokenizer>> {
+    tokenizer: T,
     /// The window: ids of the last emitted chunk (left context) followed by pending ids.
     ids: Vec<u32>,
     /// How many leading ids of the window are context, already emitted.
@@ -25,8 +30,8 @@ pub struct StreamDecoder<'t> {
     context_text: String,
 }
 
-impl<'t> StreamDecoder<'t> {
-    pub fn new(tokenizer: &'t Tokenizer) -> Self {
+impl<T: Deref<Target = Tokenizer>> StreamDecoder<T> {
+    pub fn new(tokenizer: T) -> Self {
         StreamDecoder {
             tokenizer,
             ids: Vec::new(),

@@ -224,7 +224,7 @@ impl Tokenizer {
     }
 
     /// A decoder for generated ids one at a time; see [`StreamDecoder`].
-    pub fn stream_decoder(&self) -> StreamDecoder<'_> {
+    pub fn stream_decoder(&self) -> StreamDecoder<&Tokenizer> {
         StreamDecoder::new(self)
     }
 

@@ -1,7 +1,10 @@
-//! Engine errors as JavaScript errors, with browser-specific advice where the native message
-//! (install a Vulkan driver...) would not help a web user.
+//! Errors as JavaScript values: an `Error` named "MistralError" with a `code` the JavaScript
+//! layer and pages switch on, and browser-specific advice where the native message (install a
+//! Vulkan driver...) would not help a web user.
 
 use mistral_engine::EngineError;
+use mistral_formats::FormatError;
+use mistral_text::TextError;
 use wasm_bindgen::prelude::*;
 
 /// Shown when the browser has no `navigator.gpu`.
@@ -26,9 +29,120 @@ pub fn webgpu_available() -> bool {
         .is_some_and(|g| !g.is_undefined() && !g.is_null())
 }
 
-pub fn to_js(e: impl Into<EngineError>) -> JsError {
-    match e.into() {
-        EngineError::NoAdapter { .. } => JsError::new(NO_ADAPTER),
-        other => JsError::new(&other.to_string()),
+/// What went wrong, as the JavaScript API's `MistralError.code`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Code {
+    NoWebgpu,
+    NoAdapter,
+    Limits,
+    OutOfMemory,
+    DeviceLost,
+    UnsupportedFile,
+    BadRequest,
+    Context,
+    NoModel,
+    Internal,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::NoWebgpu => "no-webgpu",
+            Code::NoAdapter => "no-adapter",
+            Code::Limits => "limits",
+            Code::OutOfMemory => "out-of-memory",
+            Code::DeviceLost => "device-lost",
+            Code::UnsupportedFile => "unsupported-file",
+            Code::BadRequest => "bad-request",
+            Code::Context => "context",
+            Code::NoModel => "no-model",
+            Code::Internal => "internal",
+        }
+    }
+}
+
+/// An error on its way to JavaScript: either ours (code + message) or a value JavaScript threw
+/// (the model reader's network, quota or abort errors), passed through untouched.
+#[derive(Debug)]
+pub enum WebError {
+    Coded(Code, String),
+    Js(JsValue),
+}
+
+pub type WebResult<T> = Result<T, WebError>;
+
+impl WebError {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        WebError::Coded(code, message.into())
+    }
+
+    pub fn code(&self) -> Option<Code> {
+        match self {
+            WebError::Coded(c, _) => Some(*c),
+            WebError::Js(_) => None,
+        }
+    }
+}
+
+impl From<EngineError> for WebError {
+    fn from(e: EngineError) -> Self {
+        let code = match &e {
+            EngineError::NoAdapter { .. } => return WebError::new(Code::NoAdapter, NO_ADAPTER),
+            EngineError::AdapterNotFound { .. } | EngineError::NoCompute { .. } => Code::NoAdapter,
+            EngineError::RequestDevice { .. } => Code::Limits,
+            EngineError::DeviceLost(_) => {
+                return WebError::new(
+                    Code::DeviceLost,
+                    format!(
+                    "{e}. Create the engine again (no page reload needed) and reload the model."
+                ),
+                )
+            }
+            EngineError::OutOfMemory { .. } | EngineError::TooLarge { .. } => Code::OutOfMemory,
+            // Limits are requested at the adapter's maximum, so a validation failure while
+            // creating buffers or bindings means the model needs more than the adapter allows.
+            EngineError::Validation { message, .. } if message.contains("limit") => Code::Limits,
+            EngineError::BadTensor { .. } => Code::UnsupportedFile,
+            EngineError::Format(_) => {
+                return WebError::new(
+                    Code::UnsupportedFile,
+                    format!("this file cannot be loaded as a model: {e}"),
+                )
+            }
+            EngineError::PastContext { .. } => Code::Context,
+            EngineError::BadToken { .. } => Code::BadRequest,
+            _ => Code::Internal,
+        };
+        WebError::new(code, e.to_string())
+    }
+}
+
+impl From<FormatError> for WebError {
+    fn from(e: FormatError) -> Self {
+        WebError::new(
+            Code::UnsupportedFile,
+            format!("this file cannot be loaded as a model: {e}"),
+        )
+    }
+}
+
+impl From<TextError> for WebError {
+    fn from(e: TextError) -> Self {
+        WebError::new(Code::BadRequest, e.to_string())
+    }
+}
+
+impl From<WebError> for JsValue {
+    fn from(e: WebError) -> Self {
+        match e {
+            WebError::Js(v) => v,
+            WebError::Coded(code, message) => {
+                let err = js_sys::Error::new(&message);
+                err.set_name("MistralError");
+                // Setting a property on a fresh Error cannot fail.
+                let _ = js_sys::Reflect::set(&err, &"code".into(), &code.as_str().into());
+                err.into()
+            }
+        }
     }
 }

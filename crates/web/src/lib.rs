@@ -1,90 +1,330 @@
 //! The engine in the browser: a wasm-bindgen API over the same Rust core the CLI uses, running on
-//! the page's (or a worker's) WebGPU. This is the first, minimal surface: create an engine, load a
-//! GGUF from bytes, get logits. The npm package, the Web Worker client and chat completions build
-//! on it.
+//! the page's (or a worker's) WebGPU. The npm package (crates/web/js) wraps it in an
+//! OpenAI-shaped API, runs it in a Web Worker, and supplies the range reader (HTTP range
+//! requests + Cache API, or a `File`).
 //!
-//! Loading takes the whole GGUF as one `Vec<u8>` in wasm memory. That is fine for the test
-//! fixtures and small models; 4 GB models need the streaming loader (HTTP range requests feeding
-//! tensors to the GPU one at a time), which replaces [`Engine::load_gguf_bytes`] as the main path.
+//! Loading streams tensor by tensor through the reader, so the GGUF is never whole in wasm
+//! memory. A chat completion is driven one token per [`Engine::step`] call.
 
+mod completion;
 mod errors;
+mod info;
+mod loader;
 
+use std::rc::Rc;
 use std::sync::Arc;
 
-use mistral_engine::model::{GpuModel, ModelOptions};
+use mistral_engine::model::{GpuModel, LoadPhase, ModelOptions, RawSource};
+use mistral_engine::ops::{KvCache, KvStorage};
 use mistral_engine::GpuContext;
 use mistral_formats::ModelFile;
+use mistral_text::{ChatTemplate, Message, Tokenizer};
+use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
+use completion::{ChatRequest, Completion};
+use errors::Code;
 pub use errors::{webgpu_available, NO_WEBGPU};
+pub use errors::{WebError, WebResult};
+pub use loader::RangeReader;
+
+/// Options of `loadModel`, as JSON.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LoadOptions {
+    /// KV length for models without a sliding window (default: the trained context, at most 4096).
+    pub context_length: Option<usize>,
+    /// Tokens per prefill step (default 32).
+    pub prefill_chunk: Option<usize>,
+    /// "f32", "f16", or "auto" (default: f16 when an f32 cache would pass 512 MiB).
+    pub kv_precision: Option<String>,
+}
+
+/// The model and what it needs to chat.
+struct Loaded {
+    file: ModelFile,
+    model: GpuModel,
+    tokenizer: Rc<Tokenizer>,
+    template: Option<ChatTemplate>,
+    info: info::ModelInfo,
+    /// Tokens whose keys/values the model holds, in order (for prefix reuse across turns).
+    history: Vec<u32>,
+}
 
 #[wasm_bindgen]
 pub struct Engine {
     ctx: Arc<GpuContext>,
-    model: Option<GpuModel>,
+    loaded: Option<Loaded>,
+    completion: Option<Completion>,
 }
 
 #[wasm_bindgen]
 impl Engine {
     /// Opens the browser's WebGPU adapter and a device with the adapter's limits.
-    pub async fn create() -> Result<Engine, JsError> {
+    pub async fn create() -> Result<Engine, JsValue> {
         if !webgpu_available() {
-            return Err(JsError::new(NO_WEBGPU));
+            return Err(WebError::new(Code::NoWebgpu, NO_WEBGPU).into());
         }
         let ctx =
             GpuContext::new_with_backends(None, mistral_engine::wgpu::Backends::BROWSER_WEBGPU)
                 .await
-                .map_err(errors::to_js)?;
+                .map_err(WebError::from)?;
         // The engine's API takes an Arc (native callers share the device across threads); on
         // wasm32 the WebGPU handles are neither Send nor Sync, and there is only one thread.
         #[allow(clippy::arc_with_non_send_sync)]
         let ctx = Arc::new(ctx);
-        Ok(Engine { ctx, model: None })
+        Ok(Engine {
+            ctx,
+            loaded: None,
+            completion: None,
+        })
     }
 
-    /// The adapter's name, features and limits, as the CLI's `devices` prints them.
+    /// The adapter's name, backend, features and limits, as JSON.
     #[wasm_bindgen(js_name = adapterInfo)]
     pub fn adapter_info(&self) -> String {
-        self.ctx.adapter.to_string()
+        serde_json::to_string(&info::AdapterInfo::of(&self.ctx.adapter)).unwrap_or_default()
     }
 
-    /// Parses a GGUF held in memory and uploads it; replaces any model loaded before.
-    #[wasm_bindgen(js_name = loadGgufBytes)]
-    pub async fn load_gguf_bytes(&mut self, bytes: Vec<u8>) -> Result<(), JsError> {
-        self.load_with(bytes, &ModelOptions::default()).await
+    /// Loads a GGUF through `reader`, tensor by tensor; replaces any model loaded before.
+    /// `on_progress(phase, done, total)`: "header", "compile", "upload" (bytes), "ready".
+    /// Returns the model info as JSON.
+    #[wasm_bindgen(js_name = loadModel)]
+    pub async fn load_model(
+        &mut self,
+        reader: RangeReader,
+        options_json: &str,
+        on_progress: js_sys::Function,
+    ) -> Result<String, JsValue> {
+        // Free the old model's buffers before the new upload.
+        self.unload();
+        let options: LoadOptions = if options_json.trim().is_empty() {
+            LoadOptions::default()
+        } else {
+            serde_json::from_str(options_json)
+                .map_err(|e| WebError::new(Code::BadRequest, format!("load options: {e}")))?
+        };
+        let report = |phase: &str, done: u64, total: u64| {
+            // A throwing progress callback must not break the load.
+            let _ = on_progress.call3(
+                &JsValue::NULL,
+                &phase.into(),
+                &(done as f64).into(),
+                &(total as f64).into(),
+            );
+        };
+        let loaded = self.load(&reader, &options, &report).await?;
+        let json = serde_json::to_string(&loaded.info).unwrap_or_default();
+        self.loaded = Some(loaded);
+        report("ready", 1, 1);
+        Ok(json)
+    }
+
+    /// Frees the model's GPU memory.
+    pub fn unload(&mut self) {
+        self.completion = None;
+        self.loaded = None;
+    }
+
+    /// The loaded model's info as JSON, or undefined.
+    #[wasm_bindgen(js_name = modelInfo)]
+    pub fn model_info(&self) -> Option<String> {
+        let l = self.loaded.as_ref()?;
+        serde_json::to_string(&l.info).ok()
     }
 
     /// Runs `tokens` after what the model has already seen and returns their logits,
     /// `[tokens.length x vocab]` row-major.
-    pub async fn logits(&mut self, tokens: Vec<u32>) -> Result<Vec<f32>, JsError> {
-        self.logits_in_chunks(&tokens, None).await
+    pub async fn logits(&mut self, tokens: Vec<u32>) -> Result<Vec<f32>, JsValue> {
+        Ok(self.logits_in_chunks(&tokens, None).await?)
     }
 
     /// Forgets the sequence so far (the next token is at position 0).
     pub fn reset(&mut self) {
-        if let Some(m) = &mut self.model {
-            m.reset();
+        self.completion = None;
+        if let Some(l) = &mut self.loaded {
+            l.model.reset();
+            l.history.clear();
         }
     }
 
     /// Vocabulary size of the loaded model (0 without one).
     #[wasm_bindgen(getter, js_name = vocabSize)]
     pub fn vocab_size(&self) -> usize {
-        self.model.as_ref().map_or(0, |m| m.config().vocab_size)
+        self.loaded
+            .as_ref()
+            .map_or(0, |l| l.model.config().vocab_size)
+    }
+
+    /// Token ids of `text` (special-token text stays plain text), with BOS when the model adds one.
+    pub fn tokenize(&self, text: &str) -> Result<Vec<u32>, JsValue> {
+        let l = self.require()?;
+        Ok(l.tokenizer
+            .encode(text, l.tokenizer.add_bos())
+            .map_err(WebError::from)?)
+    }
+
+    /// Starts a chat completion (request JSON in OpenAI's field names). Renders the chat
+    /// template and reuses the keys/values of the prompt prefix shared with the previous turn.
+    /// Returns `{"promptTokens": n, "reusedTokens": m}`.
+    #[wasm_bindgen(js_name = beginChat)]
+    pub fn begin_chat(&mut self, request_json: &str) -> Result<String, JsValue> {
+        self.completion = None;
+        let request: ChatRequest = serde_json::from_str(request_json)
+            .map_err(|e| WebError::new(Code::BadRequest, format!("chat request: {e}")))?;
+        let seed = request
+            .seed
+            .unwrap_or_else(|| (js_sys::Math::random() * 9.0e15) as u64);
+        let l = self.loaded.as_mut().ok_or_else(no_model)?;
+        let prompt = encode_messages(l, &request)?;
+        let capacity = l.model.ring_capacity();
+        let windowed = l.model.config().sliding_window.is_some();
+        if !windowed && prompt.len() >= capacity {
+            return Err(WebError::new(
+                Code::Context,
+                format!(
+                    "the conversation is {} tokens, past the context of {capacity}: start a new chat or load with a larger contextLength",
+                    prompt.len()
+                ),
+            )
+            .into());
+        }
+        let reused = reusable_prefix(&l.history, &prompt, l.model.position(), capacity);
+        l.model.rewind(reused).map_err(WebError::from)?;
+        l.history.truncate(reused);
+        let max_tokens = match request.max_tokens {
+            Some(m) => m,
+            None if windowed => 512,
+            None => capacity - prompt.len(),
+        };
+        let completion = Completion::new(
+            l.tokenizer.clone(),
+            &request,
+            prompt[reused..].to_vec(),
+            prompt.len(),
+            max_tokens,
+            seed,
+        )?;
+        self.completion = Some(completion);
+        Ok(format!(
+            r#"{{"promptTokens":{},"reusedTokens":{reused}}}"#,
+            prompt.len()
+        ))
+    }
+
+    /// Generates one token of the completion begun by `beginChat`. Returns
+    /// `{"text": "...", "done": bool, "finishReason": null|"stop"|"length"}`.
+    pub async fn step(&mut self) -> Result<String, JsValue> {
+        let l = self.loaded.as_mut().ok_or_else(no_model)?;
+        let c = self.completion.as_mut().ok_or_else(|| {
+            WebError::new(
+                Code::BadRequest,
+                "no completion in progress: call beginChat first",
+            )
+        })?;
+        let out = c.step(&mut l.model, &mut l.history).await;
+        if out.is_err() {
+            // The KV contents are unknown after a failed step: start the next turn afresh.
+            l.model.reset();
+            l.history.clear();
+            self.completion = None;
+        }
+        Ok(serde_json::to_string(&out?).unwrap_or_default())
+    }
+
+    /// Ends the completion (finished or aborted) and returns its usage as JSON.
+    #[wasm_bindgen(js_name = endChat)]
+    pub fn end_chat(&mut self) -> String {
+        match self.completion.take() {
+            Some(c) => serde_json::to_string(&c.usage()).unwrap_or_default(),
+            None => "null".into(),
+        }
+    }
+
+    /// Size of the wasm linear memory: its peak, since wasm memory never shrinks.
+    #[wasm_bindgen(js_name = wasmMemoryBytes)]
+    pub fn wasm_memory_bytes() -> f64 {
+        let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+        let buffer: js_sys::ArrayBuffer = memory.buffer().unchecked_into();
+        buffer.byte_length() as f64
     }
 }
 
 /// Rust-side helpers the browser tests use; not part of the JavaScript API.
 impl Engine {
-    pub async fn load_with(&mut self, bytes: Vec<u8>, opts: &ModelOptions) -> Result<(), JsError> {
-        // Drop the old model first so that its buffers are freed before the new upload.
-        self.model = None;
-        let file = ModelFile::from_gguf(Box::new(bytes)).map_err(errors::to_js)?;
-        let model = GpuModel::load(self.ctx.clone(), &file, opts, None, |_| {})
-            .await
-            .map_err(errors::to_js)?;
-        self.model = Some(model);
+    async fn load(
+        &mut self,
+        reader: &RangeReader,
+        options: &LoadOptions,
+        report: &dyn Fn(&str, u64, u64),
+    ) -> WebResult<Loaded> {
+        self.ctx.check()?;
+        report("header", 0, 1);
+        let file = loader::read_header(reader).await?;
+        let gguf = file
+            .gguf
+            .as_ref()
+            .expect("a model read from a GGUF header has it");
+        let tokenizer = Rc::new(Tokenizer::from_gguf(gguf).map_err(|e| {
+            WebError::new(
+                Code::UnsupportedFile,
+                format!("the GGUF's tokenizer cannot be used: {e}"),
+            )
+        })?);
+        // A model without a usable template still serves `logits`; chat reports the error.
+        let template = ChatTemplate::for_tokenizer(&tokenizer).ok();
+        let opts = model_options(&file, options)?;
+        let total_bytes = file.weight_bytes();
+        let mut source = RawSource(loader::ReaderSource {
+            reader,
+            done_bytes: 0,
+            total_bytes,
+            progress: |done, total| report("upload", done, total),
+            js_error: None,
+        });
+        let result = GpuModel::load_from(self.ctx.clone(), &file, &mut source, &opts, None, |p| {
+            if p.phase == LoadPhase::Compiling {
+                report("compile", 0, 1);
+            }
+        })
+        .await;
+        let model = match (result, source.0.js_error.take()) {
+            (Ok(m), _) => m,
+            (Err(_), Some(js)) => return Err(WebError::Js(js)),
+            (Err(e), None) => return Err(e.into()),
+        };
+        let kv = match opts.kv_storage {
+            KvStorage::F32 => "f32",
+            KvStorage::F16 => "f16",
+        };
+        let info = info::ModelInfo::of(&file, &model, kv, template.is_some());
+        Ok(Loaded {
+            file,
+            model,
+            tokenizer,
+            template,
+            info,
+            history: Vec::new(),
+        })
+    }
+
+    fn require(&self) -> WebResult<&Loaded> {
+        self.loaded.as_ref().ok_or_else(no_model)
+    }
+
+    /// Loads a GGUF held in memory (tests), through the same streaming path.
+    pub async fn load_bytes(&mut self, bytes: Vec<u8>, options: &LoadOptions) -> WebResult<()> {
+        self.unload();
+        let reader = loader::memory_reader(bytes);
+        let loaded = self.load(&reader, options, &|_, _, _| {}).await?;
+        self.loaded = Some(loaded);
         Ok(())
+    }
+
+    /// The GGUF header of `bytes` read through the streaming path, starting from a prefix of
+    /// `first_bytes` (tests).
+    pub async fn header_in_steps(bytes: Vec<u8>, first_bytes: u64) -> WebResult<ModelFile> {
+        loader::read_header_from(&loader::memory_reader(bytes), first_bytes).await
     }
 
     /// [`Engine::logits`] with at most `chunk` tokens per GPU step (1 = token-by-token decode).
@@ -92,14 +332,81 @@ impl Engine {
         &mut self,
         tokens: &[u32],
         chunk: Option<usize>,
-    ) -> Result<Vec<f32>, JsError> {
-        let model = self
-            .model
-            .as_mut()
-            .ok_or_else(|| JsError::new("no model loaded: call loadGgufBytes first"))?;
-        model
-            .forward_logits(tokens, chunk)
-            .await
-            .map_err(errors::to_js)
+    ) -> WebResult<Vec<f32>> {
+        let l = self.loaded.as_mut().ok_or_else(no_model)?;
+        l.history.clear(); // raw logits calls leave the chat prefix unknown
+        Ok(l.model.forward_logits(tokens, chunk).await?)
     }
+
+    /// The loaded model file (tests compare against the native engine with it).
+    pub fn model_file(&self) -> Option<&ModelFile> {
+        self.loaded.as_ref().map(|l| &l.file)
+    }
+}
+
+fn no_model() -> WebError {
+    WebError::new(Code::NoModel, "no model loaded: call loadModel first")
+}
+
+/// The prompt's tokens: the chat template rendered over the messages.
+fn encode_messages(l: &Loaded, request: &ChatRequest) -> WebResult<Vec<u32>> {
+    if request.messages.is_empty() {
+        return Err(WebError::new(Code::BadRequest, "messages is empty"));
+    }
+    let template = l.template.as_ref().ok_or_else(|| {
+        WebError::new(
+            Code::UnsupportedFile,
+            "this model's chat template cannot be rendered, so it cannot chat",
+        )
+    })?;
+    let messages: Vec<Message> = request
+        .messages
+        .iter()
+        .map(|m| Message::new(m.role.clone(), m.content.clone()))
+        .collect();
+    Ok(template.encode(&l.tokenizer, &messages, true)?)
+}
+
+/// How many leading prompt tokens the model's KV contents already hold. At least one prompt
+/// token is always run again (its logits give the first answer token). Going back is only
+/// possible while the ring has not wrapped (older slots would be overwritten otherwise).
+fn reusable_prefix(history: &[u32], prompt: &[u32], position: usize, capacity: usize) -> usize {
+    if history.len() != position {
+        return 0;
+    }
+    let common = history
+        .iter()
+        .zip(prompt)
+        .take_while(|(a, b)| a == b)
+        .count()
+        .min(prompt.len().saturating_sub(1));
+    if common == position || position <= capacity {
+        common
+    } else {
+        0
+    }
+}
+
+fn model_options(file: &ModelFile, options: &LoadOptions) -> WebResult<ModelOptions> {
+    let c = &file.config;
+    let defaults = ModelOptions::default();
+    let mut opts = ModelOptions {
+        prefill_chunk: options.prefill_chunk.unwrap_or(defaults.prefill_chunk),
+        context: options.context_length.unwrap_or(c.context_length.min(4096)),
+        kv_storage: KvStorage::F32,
+    };
+    let f32_bytes = KvCache::bytes(c.n_layers, opts.ring_len(c), c.kv_dim(), KvStorage::F32);
+    opts.kv_storage = match options.kv_precision.as_deref().unwrap_or("auto") {
+        "f32" => KvStorage::F32,
+        "f16" => KvStorage::F16,
+        "auto" if f32_bytes > 512 << 20 => KvStorage::F16,
+        "auto" => KvStorage::F32,
+        other => {
+            return Err(WebError::new(
+                Code::BadRequest,
+                format!("kvPrecision must be \"f32\", \"f16\" or \"auto\", not {other:?}"),
+            ))
+        }
+    };
+    Ok(opts)
 }

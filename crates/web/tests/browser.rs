@@ -7,8 +7,7 @@
 //! Run: `cargo xtask test-web` (installs Chromium, chromedriver and wasm-bindgen-test-runner).
 #![cfg(target_arch = "wasm32")]
 
-use mistral_engine::model::ModelOptions;
-use mistral_web::Engine;
+use mistral_web::{Engine, LoadOptions};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -22,11 +21,9 @@ fn ids() -> Vec<u32> {
     serde_json::from_str(INPUT_IDS).unwrap()
 }
 
-async fn engine_with(opts: &ModelOptions) -> Engine {
-    let mut e = Engine::create()
-        .await
-        .unwrap_or_else(|e| panic!("{:?}", wasm_bindgen::JsValue::from(e)));
-    e.load_with(Q8_0.to_vec(), opts)
+async fn engine_with(opts: &LoadOptions) -> Engine {
+    let mut e = Engine::create().await.unwrap_or_else(|e| panic!("{e:?}"));
+    e.load_bytes(Q8_0.to_vec(), opts)
         .await
         .map_err(wasm_bindgen::JsValue::from)
         .unwrap();
@@ -45,27 +42,20 @@ fn rel_frobenius(got: &[f32], want: &[f32]) -> f64 {
 
 #[wasm_bindgen_test]
 async fn adapter_is_webgpu_and_reported() {
-    let e = Engine::create()
-        .await
-        .map_err(wasm_bindgen::JsValue::from)
-        .unwrap();
+    let e = Engine::create().await.unwrap();
     let info = e.adapter_info();
     console_log!("adapter: {info}");
-    assert!(info.contains("BrowserWebGpu"), "{info}");
+    assert!(info.contains(r#""backend":"BrowserWebGpu""#), "{info}");
 }
 
 #[wasm_bindgen_test]
 async fn tiny_w6_q8_0_logits_match_transformers() {
-    let mut e = engine_with(&ModelOptions::default()).await;
+    let mut e = engine_with(&LoadOptions::default()).await;
     let vocab = e.vocab_size();
     let tokens = ids();
     let (shape, want) = mistral_formats::npy::read_f32(Q8_0_LOGITS).unwrap();
     assert_eq!(shape, [tokens.len(), vocab]);
-    let got = e
-        .logits(tokens)
-        .await
-        .map_err(wasm_bindgen::JsValue::from)
-        .unwrap();
+    let got = e.logits(tokens).await.unwrap();
     assert_eq!(got.len(), want.len());
     let err = rel_frobenius(&got, &want);
     console_log!("tiny-w6 Q8_0 in the browser vs transformers: relative Frobenius {err:.3e}");
@@ -81,10 +71,10 @@ async fn tiny_w6_q8_0_logits_match_transformers() {
 
 #[wasm_bindgen_test]
 async fn decode_equals_chunked_prefill() {
-    let mut e = engine_with(&ModelOptions {
-        prefill_chunk: 5,
-        context: 64,
-        ..ModelOptions::default()
+    let mut e = engine_with(&LoadOptions {
+        prefill_chunk: Some(5),
+        context_length: Some(64),
+        ..LoadOptions::default()
     })
     .await;
     let vocab = e.vocab_size();
@@ -98,7 +88,8 @@ async fn decode_equals_chunked_prefill() {
     for chunk in [1, 5] {
         e.reset();
         let l = e.logits_in_chunks(&tokens, Some(chunk)).await;
-        runs.push(logprobs(l.map_err(wasm_bindgen::JsValue::from).unwrap()));
+        let l = l.map_err(wasm_bindgen::JsValue::from);
+        runs.push(logprobs(l.unwrap()));
     }
     let (decode, prefill) = (&runs[0], &runs[1]);
     let d = decode
@@ -108,4 +99,151 @@ async fn decode_equals_chunked_prefill() {
         .fold(0.0, f32::max);
     console_log!("decode vs chunk-5 prefill: max log-prob difference {d:.3e}");
     assert!(d <= 1e-4, "max log-prob difference {d}");
+}
+
+#[wasm_bindgen_test]
+async fn header_parses_through_growing_range_reads() {
+    // Starting from 64 bytes, the loader must grow its prefix until the header parses, and
+    // reach the same tensor table as parsing the whole file.
+    let stepped = Engine::header_in_steps(Q8_0.to_vec(), 64)
+        .await
+        .map_err(wasm_bindgen::JsValue::from)
+        .unwrap();
+    let whole = mistral_formats::ModelFile::from_gguf(Box::new(Q8_0.to_vec())).unwrap();
+    assert_eq!(stepped.tensors, whole.tensors);
+    assert_eq!(stepped.config, whole.config);
+}
+
+#[wasm_bindgen_test]
+async fn truncated_gguf_is_an_unsupported_file_error() {
+    let mut e = Engine::create().await.unwrap();
+    let cut = Q8_0[..Q8_0.len() - 1000].to_vec();
+    let err = e
+        .load_bytes(cut, &LoadOptions::default())
+        .await
+        .expect_err("a truncated file must not load");
+    let err = format!("{err:?}");
+    assert!(err.contains("UnsupportedFile"), "{err}");
+    // The engine stays usable: the whole file loads afterwards.
+    e.load_bytes(Q8_0.to_vec(), &LoadOptions::default())
+        .await
+        .map_err(wasm_bindgen::JsValue::from)
+        .unwrap();
+    assert_eq!(e.vocab_size(), 512);
+}
+
+/// Runs a chat completion to the end: (text, finish reason, begin's JSON).
+async fn complete(
+    e: &mut Engine,
+    request: serde_json::Value,
+) -> (String, String, serde_json::Value) {
+    let begun = e.begin_chat(&request.to_string()).unwrap();
+    let mut text = String::new();
+    loop {
+        let step: serde_json::Value = serde_json::from_str(&e.step().await.unwrap()).unwrap();
+        text.push_str(step["text"].as_str().unwrap());
+        if step["done"].as_bool().unwrap() {
+            let usage: serde_json::Value = serde_json::from_str(&e.end_chat()).unwrap();
+            assert!(usage["completionTokens"].as_u64().is_some(), "{usage}");
+            let finish = step["finishReason"].as_str().unwrap().to_string();
+            return (text, finish, serde_json::from_str(&begun).unwrap());
+        }
+    }
+}
+
+fn chat(messages: &[(&str, &str)], extra: serde_json::Value) -> serde_json::Value {
+    let mut r = serde_json::json!({
+        "messages": messages.iter().map(|(role, content)| serde_json::json!({"role": role, "content": content})).collect::<Vec<_>>(),
+        "temperature": 0,
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        r[k] = v.clone();
+    }
+    r
+}
+
+#[wasm_bindgen_test]
+async fn greedy_chat_is_the_argmax_chain_of_the_rendered_prompt() {
+    let mut e = engine_with(&LoadOptions::default()).await;
+    let n = 10;
+    let (text, finish, begun) = complete(
+        &mut e,
+        chat(
+            &[("user", "Hello there")],
+            serde_json::json!({"max_tokens": n}),
+        ),
+    )
+    .await;
+    // The reference: render the template with mistral-text, run the prompt, take argmaxes.
+    let file = e.model_file().unwrap();
+    let tok = mistral_text::Tokenizer::from_gguf(file.gguf.as_ref().unwrap()).unwrap();
+    let template = mistral_text::ChatTemplate::for_tokenizer(&tok).unwrap();
+    let mut ids = template
+        .encode(&tok, &[mistral_text::Message::user("Hello there")], true)
+        .unwrap();
+    assert_eq!(begun["promptTokens"].as_u64().unwrap() as usize, ids.len());
+    e.reset();
+    let vocab = e.vocab_size();
+    let mut generated = Vec::new();
+    let mut next_input = ids.clone();
+    while generated.len() < n {
+        let l = e.logits_in_chunks(&next_input, None).await.unwrap();
+        let next = mistral_reference::argmax(&l[l.len() - vocab..]) as u32;
+        if tok.is_eos(next) {
+            break;
+        }
+        generated.push(next);
+        next_input = vec![next];
+    }
+    ids.extend(&generated);
+    let want = tok.decode(&generated).unwrap();
+    console_log!("greedy chat: {text:?} ({finish})");
+    assert_eq!(text, want);
+    assert_eq!(
+        finish,
+        if generated.len() == n {
+            "length"
+        } else {
+            "stop"
+        }
+    );
+}
+
+#[wasm_bindgen_test]
+async fn second_turn_reuses_the_prefix_and_matches_a_fresh_run() {
+    let mut e = engine_with(&LoadOptions::default()).await;
+    let max = serde_json::json!({"max_tokens": 6});
+    let (first, _, _) = complete(&mut e, chat(&[("user", "Hi")], max.clone())).await;
+    let turn2 = chat(
+        &[("user", "Hi"), ("assistant", &first), ("user", "And then?")],
+        max.clone(),
+    );
+    let (reused, _, begun) = complete(&mut e, turn2.clone()).await;
+    assert!(begun["reusedTokens"].as_u64().unwrap() > 0, "{begun}");
+    e.reset();
+    let (fresh, _, begun) = complete(&mut e, turn2).await;
+    assert_eq!(begun["reusedTokens"], 0);
+    assert_eq!(reused, fresh);
+}
+
+#[wasm_bindgen_test]
+async fn stop_strings_cut_the_answer_and_seeds_repeat() {
+    let mut e = engine_with(&LoadOptions::default()).await;
+    let q = [("user", "Tell me more")];
+    let (full, _, _) = complete(&mut e, chat(&q, serde_json::json!({"max_tokens": 16}))).await;
+    let chars: Vec<char> = full.chars().collect();
+    assert!(chars.len() >= 4, "answer too short to test stops: {full:?}");
+    let stop: String = chars[chars.len() / 2..chars.len() / 2 + 2].iter().collect();
+    let (cut, finish, _) = complete(
+        &mut e,
+        chat(&q, serde_json::json!({"max_tokens": 16, "stop": [stop]})),
+    )
+    .await;
+    assert_eq!(cut, full[..full.find(&stop).unwrap()]);
+    assert_eq!(finish, "stop");
+
+    let sampled = serde_json::json!({"max_tokens": 8, "temperature": 1.0, "seed": 7});
+    let (a, _, _) = complete(&mut e, chat(&q, sampled.clone())).await;
+    let (b, _, _) = complete(&mut e, chat(&q, sampled)).await;
+    assert_eq!(a, b);
 }

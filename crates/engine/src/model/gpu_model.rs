@@ -17,7 +17,7 @@ use super::graph::{Graph, StepBuffers};
 use super::kernels::Kernels;
 use super::memory::MemoryEstimate;
 use super::options::ModelOptions;
-use super::weights::GpuWeights;
+use super::weights::{GpuWeights, TensorSource};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LoadPhase {
@@ -74,6 +74,20 @@ impl GpuModel {
         model: &ModelFile,
         opts: &ModelOptions,
         budget_bytes: Option<u64>,
+        progress: impl FnMut(LoadProgress),
+    ) -> Result<Self> {
+        let mut source = model;
+        Self::load_from(ctx, model, &mut source, opts, budget_bytes, progress).await
+    }
+
+    /// [`GpuModel::load`] with tensor bytes from `source`; `model` gives the config and the
+    /// tensor table only (in the browser it is parsed from the GGUF header alone).
+    pub async fn load_from(
+        ctx: Arc<GpuContext>,
+        model: &ModelFile,
+        source: &mut impl TensorSource,
+        opts: &ModelOptions,
+        budget_bytes: Option<u64>,
         mut progress: impl FnMut(LoadProgress),
     ) -> Result<Self> {
         let config = model.config.clone();
@@ -110,7 +124,7 @@ impl GpuModel {
         )
         .await?;
 
-        let weights = GpuWeights::upload(&ctx, model, |done, total| {
+        let weights = GpuWeights::upload(&ctx, model, source, |done, total| {
             progress(LoadProgress {
                 phase: LoadPhase::Uploading,
                 done,
@@ -184,6 +198,24 @@ impl GpuModel {
     /// rewritten before a query can reach it).
     pub fn reset(&mut self) {
         self.pos = 0;
+    }
+
+    /// Goes back to position `pos` (<= the current one) to continue from there, keeping the
+    /// cached keys/values of positions before it: a chat reuses the prompt prefix it shares with
+    /// the previous turn. Only valid while the ring has not wrapped (`position() <=
+    /// ring_capacity()`), else older slots were overwritten; refused otherwise. Rewinding to 0
+    /// is [`GpuModel::reset`] and always allowed.
+    pub fn rewind(&mut self, pos: usize) -> Result<()> {
+        let wrapped = self.pos > self.ring_capacity();
+        if pos > self.pos || (pos > 0 && pos < self.pos && wrapped) {
+            return Err(EngineError::Shape(format!(
+                "cannot rewind from position {} to {pos} (ring of {})",
+                self.pos,
+                self.ring_capacity()
+            )));
+        }
+        self.pos = pos;
+        Ok(())
     }
 
     /// Runs `tokens` and returns the logits of every one, `[tokens.len() x vocab]`.
@@ -359,7 +391,8 @@ impl GpuModel {
         Ok(bytemuck::pod_collect_to_vec(&bytes))
     }
 
-    fn ring_capacity(&self) -> usize {
+    /// Key/value slots per layer: the context without a window, W + chunk - 1 with one.
+    pub fn ring_capacity(&self) -> usize {
         self._cache.ring_len
     }
 }
