@@ -293,6 +293,7 @@ export async function urlReader(url: string | URL, opts: UrlReaderOptions = {}):
   let finished = mc !== null && stored.size === n;
   // Bytes received so far by the range requests in flight (the current chunk and the prefetched one).
   const inflight = new Map<number, number>();
+  let downloaded = false;
   const localNow = (): number => {
     let s = local;
     for (const v of inflight.values()) s += v;
@@ -302,7 +303,10 @@ export async function urlReader(url: string | URL, opts: UrlReaderOptions = {}):
     if (mc !== null && stored.has(i)) {
       const data = await mc.getChunk(i);
       if (data !== null) {
-        opts.onBytes?.('cache', local, reader.position, size);
+        // Once this load has downloaded something, progress stays "download" (of the whole file)
+        // even when the engine reads back a chunk stored earlier.
+        if (downloaded) opts.onBytes?.('download', localNow(), reader.position, size);
+        else opts.onBytes?.('cache', local, reader.position, size);
         return data;
       }
       stored.delete(i);
@@ -319,6 +323,7 @@ export async function urlReader(url: string | URL, opts: UrlReaderOptions = {}):
       inflight.delete(i);
     }
     local += b - a;
+    downloaded = true;
     if (mc !== null) {
       await mc.putChunk(i, data);
       stored.add(i);
