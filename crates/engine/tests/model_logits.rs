@@ -234,3 +234,33 @@ fn smollm2_chat_prompt_matches_transformers_and_answers_greedily() {
     }
     assert_eq!(generated, p.greedy.ids[..generated.len()]);
 }
+
+/// The native engine's logits for tiny-w6 Q8_0 (default options, chunk 32), committed so that the
+/// browser tests (crates/web/tests/browser.rs) can compare the browser's engine with the native
+/// one. This test keeps the fixture honest: the native engine must still reproduce it (relative
+/// Frobenius <= 1e-6: only a change of kernels or driver moves it). After a deliberate numeric
+/// change, regenerate with MISTRAL_WGPU_UPDATE_FIXTURES=1.
+#[test]
+fn native_logits_fixture_is_what_the_native_engine_computes() {
+    let path = fixture("tiny-w6").join("tiny-w6-Q8_0.native-logits.npy");
+    let model = open_model(&fixture("tiny-w6/tiny-w6-Q8_0.gguf")).unwrap();
+    let tokens = ids("tiny-w6/input_ids.json");
+    let mut gpu = load(
+        &model,
+        ModelOptions::default().prefill_chunk,
+        KvStorage::F32,
+    );
+    let got = pollster::block_on(gpu.forward_logits(&tokens, None)).unwrap();
+    let vocab = model.config.vocab_size;
+    if std::env::var_os("MISTRAL_WGPU_UPDATE_FIXTURES").is_some() {
+        std::fs::write(&path, npy::write_f32(&[tokens.len(), vocab], &got)).unwrap();
+    }
+    let (shape, want) = npy::read_f32(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(shape, [tokens.len(), vocab]);
+    let err = rel_frobenius(&got, &want);
+    println!("native engine vs its committed logits: {err:.3e}");
+    assert!(
+        err <= 1e-6,
+        "relative error {err}: regenerate the fixture if this is intended"
+    );
+}

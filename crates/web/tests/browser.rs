@@ -15,6 +15,9 @@ wasm_bindgen_test_configure!(run_in_browser);
 const Q8_0: &[u8] = include_bytes!("../../../tests/fixtures/tiny-w6/tiny-w6-Q8_0.gguf");
 const Q8_0_LOGITS: &[u8] =
     include_bytes!("../../../tests/fixtures/tiny-w6/tiny-w6-Q8_0.logits.npy");
+/// The native engine's logits (lavapipe), kept equal to it by crates/engine/tests/model_logits.rs.
+const Q8_0_NATIVE_LOGITS: &[u8] =
+    include_bytes!("../../../tests/fixtures/tiny-w6/tiny-w6-Q8_0.native-logits.npy");
 const INPUT_IDS: &str = include_str!("../../../tests/fixtures/tiny-w6/input_ids.json");
 
 fn ids() -> Vec<u32> {
@@ -246,4 +249,27 @@ async fn stop_strings_cut_the_answer_and_seeds_repeat() {
     let (a, _, _) = complete(&mut e, chat(&q, sampled.clone())).await;
     let (b, _, _) = complete(&mut e, chat(&q, sampled)).await;
     assert_eq!(a, b);
+}
+
+#[wasm_bindgen_test]
+async fn tiny_w6_q8_0_logits_match_the_native_engine() {
+    // Both are f32 on the GPU; the browser runs the baseline kernels (no subgroups, no f16) on
+    // SwiftShader, native runs subgroup kernels on lavapipe: only summation order and the
+    // platforms' exp/sqrt differ, ~1e-6 relative. 1e-5 leaves room without hiding a wrong op
+    // (which gives O(1)).
+    let mut e = engine_with(&LoadOptions::default()).await;
+    let vocab = e.vocab_size();
+    let (shape, want) = mistral_formats::npy::read_f32(Q8_0_NATIVE_LOGITS).unwrap();
+    let got = e.logits(ids()).await.unwrap();
+    assert_eq!(shape, [got.len() / vocab, vocab]);
+    let err = rel_frobenius(&got, &want);
+    console_log!("tiny-w6 Q8_0 in the browser vs the native engine: relative Frobenius {err:.3e}");
+    assert!(err <= 1e-5, "relative error {err}");
+    for (pos, (g, w)) in got.chunks(vocab).zip(want.chunks(vocab)).enumerate() {
+        assert_eq!(
+            mistral_reference::argmax(g),
+            mistral_reference::argmax(w),
+            "top-1 differs at position {pos}"
+        );
+    }
 }
