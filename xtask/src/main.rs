@@ -5,6 +5,7 @@
 //!   demo    setup, fetch SmolLM2-135M-Instruct (PyPI) and ask it a question on the GPU
 //!   fuzz    run the GGUF parser fuzz target (needs the nightly toolchain and cargo-fuzz)
 //!   test-web  the engine's tests in headless Chromium on WebGPU (also part of `test`)
+//!   test-js   build-web, then the npm package's tests and the chat page end to end (part of `test`)
 //!   build-web [--dev]  the wasm, the npm package (crates/web/js) and the site (target/web-site)
 //!   serve-web [--port N] [--models DIR] [--no-build]  build-web, then serve the chat page
 //!   serve DIR [--port N]  serve a folder (Range, CORS, request counts at /__requests)
@@ -18,6 +19,7 @@ mod serve;
 mod serve_web;
 mod setup;
 mod shell;
+mod test_js;
 mod test_summary;
 mod test_web;
 
@@ -36,12 +38,16 @@ fn main() -> ExitCode {
         "demo" => setup::run().and_then(|_| demo::run(rest)),
         "fuzz" => fuzz::run(rest),
         "test-web" => test_web::run(rest),
+        "test-js" => test_web::prepare().and_then(|_| {
+            let (counts, failure) = test_js::run_all();
+            test_summary::report(counts, failure)
+        }),
         "build-web" => build_web::run(rest),
         "serve-web" => serve_web::run(rest),
         "serve" => serve_web::serve_dir(rest),
         "npm-pack-check" => build_web::build(false).and_then(|_| npm_pack_check::run()),
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|test-web|demo|fuzz|build-web|serve-web|serve|npm-pack-check>\n\n  setup  install test prerequisites\n  test   setup + fmt + clippy + all tests (CI)\n  demo   run SmolLM2-135M-Instruct on a question\n  fuzz [SECONDS]  fuzz the GGUF parser\n  test-web [ARGS]  engine tests in headless Chromium (WebGPU)\n  build-web [--dev]  wasm + npm package + site in target/web-site\n  serve-web [--port N] [--models DIR] [--no-build]  build-web, then serve the chat page\n  serve DIR [--port N]  serve a folder (Range, CORS, /__requests counts)\n  npm-pack-check  build-web, npm pack, install and type-check a consumer");
+            eprintln!("usage: cargo xtask <setup|test|test-web|test-js|demo|fuzz|build-web|serve-web|serve|npm-pack-check>\n\n  setup  install test prerequisites\n  test   setup + fmt + clippy + all tests (CI)\n  demo   run SmolLM2-135M-Instruct on a question\n  fuzz [SECONDS]  fuzz the GGUF parser\n  test-web [ARGS]  engine tests in headless Chromium (WebGPU)\n  test-js  npm package tests + chat page end to end (Playwright)\n  build-web [--dev]  wasm + npm package + site in target/web-site\n  serve-web [--port N] [--models DIR] [--no-build]  build-web, then serve the chat page\n  serve DIR [--port N]  serve a folder (Range, CORS, /__requests counts)\n  npm-pack-check  build-web, npm pack, install and type-check a consumer");
             return ExitCode::from(2);
         }
     };
@@ -64,10 +70,22 @@ fn test() -> Result<(), String> {
         "-D",
         "warnings",
     ])?;
+    // The browser crate's wasm32-only code (its tests, the JS bindings) is linted too.
+    shell::cargo(&[
+        "clippy",
+        "-p",
+        "mistral-web",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
     // Release: model-level tests run the f32 reference over a 135M-parameter model.
     // The model-level GPU tests run a second time on wgpu's GL backend (llvmpipe over EGL):
     // no f16, no subgroups, fewer storage buffers per stage.
-    test_summary::cargo_tests(&[
+    let (rust, rust_failure) = test_summary::cargo_tests(&[
         (&["test", "--workspace", "--release"], &[]),
         (
             &[
@@ -82,6 +100,8 @@ fn test() -> Result<(), String> {
         ),
         // The engine in headless Chromium on WebGPU (SwiftShader: no f16, no subgroups).
         (test_web::CARGO_ARGS, test_web::ENV),
-    ])?;
-    Ok(())
+    ]);
+    // The npm package and the chat page (builds the release wasm and the site first).
+    let (js, js_failure) = test_js::run_all();
+    test_summary::report(rust + js, rust_failure.or(js_failure))
 }

@@ -1,6 +1,7 @@
 //! Runs `cargo test`, passing its output through, and ends with one line totalling every
 //! test binary's result ("N passed, N failed"), so the run's last line speaks for all of it
-//! rather than for the last (often empty) doc-test binary.
+//! rather than for the last (often empty) doc-test binary. The JavaScript suites add their
+//! counts to the same line.
 
 use crate::shell::root;
 use std::io::{BufRead, BufReader};
@@ -9,37 +10,75 @@ use std::process::{Command, Stdio};
 /// One `cargo` invocation: its arguments and extra environment.
 pub type TestRun<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
 
-/// Runs each cargo invocation in turn, then prints the combined total.
-pub fn cargo_tests(runs: &[TestRun]) -> Result<(), String> {
-    let mut totals = (0u64, 0u64, 0u64);
+/// Tests passed, failed and skipped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub passed: u64,
+    pub failed: u64,
+    pub ignored: u64,
+}
+
+impl Counts {
+    pub fn new(passed: u64, failed: u64) -> Self {
+        Counts {
+            passed,
+            failed,
+            ignored: 0,
+        }
+    }
+
+    pub fn failed(n: u64) -> Self {
+        Counts::new(0, n)
+    }
+}
+
+impl std::ops::Add for Counts {
+    type Output = Counts;
+    fn add(self, o: Counts) -> Counts {
+        Counts {
+            passed: self.passed + o.passed,
+            failed: self.failed + o.failed,
+            ignored: self.ignored + o.ignored,
+        }
+    }
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, o: Counts) {
+        *self = *self + o;
+    }
+}
+
+/// Runs each cargo invocation in turn; returns the totals and the first failure.
+pub fn cargo_tests(runs: &[TestRun]) -> (Counts, Option<String>) {
+    let mut totals = Counts::default();
     let mut failure = None;
     for (args, env) in runs {
         match run_one(args, env) {
-            Ok((p, f, i)) => {
-                totals.0 += p;
-                totals.1 += f;
-                totals.2 += i;
-            }
-            Err((p, f, i, e)) => {
-                totals.0 += p;
-                totals.1 += f;
-                totals.2 += i;
+            Ok(c) => totals += c,
+            Err((c, e)) => {
+                totals += c;
                 failure.get_or_insert(e);
             }
         }
     }
-    let (passed, failed, ignored) = totals;
-    println!("{passed} passed, {failed} failed, {ignored} skipped");
+    (totals, failure)
+}
+
+/// Prints the one closing line and turns the outcome into the task's result.
+pub fn report(totals: Counts, failure: Option<String>) -> Result<(), String> {
+    println!(
+        "{} passed, {} failed, {} skipped",
+        totals.passed, totals.failed, totals.ignored
+    );
     match failure {
-        None if passed > 0 => Ok(()),
+        None if totals.passed > 0 => Ok(()),
         None => Err("no test ran".into()),
         Some(e) => Err(e),
     }
 }
 
-type Counts = (u64, u64, u64);
-
-fn run_one(args: &[&str], env: &[(&str, &str)]) -> Result<Counts, (u64, u64, u64, String)> {
+fn run_one(args: &[&str], env: &[(&str, &str)]) -> Result<Counts, (Counts, String)> {
     eprintln!(
         "$ {} cargo {}",
         env.iter()
@@ -54,7 +93,7 @@ fn run_one(args: &[&str], env: &[(&str, &str)]) -> Result<Counts, (u64, u64, u64
         .current_dir(root())
         .stdout(Stdio::piped())
         .spawn()
-        .map_err(|e| (0, 0, 0, format!("cannot start cargo test: {e}")))?;
+        .map_err(|e| (Counts::failed(1), format!("cannot start cargo test: {e}")))?;
     let (mut passed, mut failed, mut ignored) = (0u64, 0u64, 0u64);
     let stdout = child.stdout.take().expect("piped stdout");
     for line in BufReader::new(stdout).lines() {
@@ -78,14 +117,19 @@ fn run_one(args: &[&str], env: &[(&str, &str)]) -> Result<Counts, (u64, u64, u64
     }
     let status = child
         .wait()
-        .map_err(|e| (passed, failed, ignored, e.to_string()))?;
+        .map_err(|e| (Counts::failed(1), e.to_string()))?;
+    let counts = Counts {
+        passed,
+        failed,
+        ignored,
+    };
     if status.success() && failed == 0 {
-        Ok((passed, failed, ignored))
+        Ok(counts)
     } else {
+        // A build failure runs no test: count it as one failure so the total shows it.
+        let counts = counts + Counts::failed((failed == 0) as u64);
         Err((
-            passed,
-            failed,
-            ignored,
+            counts,
             format!("cargo {}: {failed} failed ({status})", args.join(" ")),
         ))
     }
