@@ -223,6 +223,7 @@ impl Engine {
             )
         })?;
         let out = c.step(&mut l.model, &mut l.history).await;
+        let out = out.map_err(|e| lost_or(&self.ctx, e));
         if out.is_err() {
             // The KV contents are unknown after a failed step: start the next turn afresh.
             l.model.reset();
@@ -291,7 +292,7 @@ impl Engine {
         let model = match (result, source.0.js_error.take()) {
             (Ok(m), _) => m,
             (Err(_), Some(js)) => return Err(WebError::Js(js)),
-            (Err(e), None) => return Err(e.into()),
+            (Err(e), None) => return Err(lost_or(&self.ctx, e.into())),
         };
         let kv = match opts.kv_storage {
             KvStorage::F32 => "f32",
@@ -335,12 +336,28 @@ impl Engine {
     ) -> WebResult<Vec<f32>> {
         let l = self.loaded.as_mut().ok_or_else(no_model)?;
         l.history.clear(); // raw logits calls leave the chat prefix unknown
-        Ok(l.model.forward_logits(tokens, chunk).await?)
+        let result = l.model.forward_logits(tokens, chunk).await;
+        result.map_err(|e| lost_or(&self.ctx, e.into()))
+    }
+
+    /// Destroys the GPU device, as a driver reset or the browser reclaiming the GPU would
+    /// (tests of the device-lost path).
+    pub fn lose_device(&self) {
+        self.ctx.device.destroy();
     }
 
     /// The loaded model file (tests compare against the native engine with it).
     pub fn model_file(&self) -> Option<&ModelFile> {
         self.loaded.as_ref().map(|l| &l.file)
+    }
+}
+
+/// A failed GPU call after the device was lost surfaces as whatever the call saw (a failed
+/// readback, a validation error); report the loss itself, which tells the user what to do.
+fn lost_or(ctx: &GpuContext, e: WebError) -> WebError {
+    match ctx.check() {
+        Err(lost @ mistral_engine::EngineError::DeviceLost(_)) => lost.into(),
+        _ => e,
     }
 }
 

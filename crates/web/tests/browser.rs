@@ -8,6 +8,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use mistral_web::{Engine, LoadOptions};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -271,5 +272,38 @@ async fn tiny_w6_q8_0_logits_match_the_native_engine() {
             mistral_reference::argmax(w),
             "top-1 differs at position {pos}"
         );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_lost_device_is_reported_and_a_new_engine_works() {
+    let mut e = engine_with(&LoadOptions::default()).await;
+    e.lose_device();
+    // The loss is reported asynchronously (device.lost resolves); give it a turn.
+    let wait = js_sys::Promise::new(&mut |resolve, _| {
+        let global: web_sys_like::Global = js_sys::global().unchecked_into();
+        global.set_timeout(&resolve, 50);
+    });
+    wasm_bindgen_futures::JsFuture::from(wait).await.unwrap();
+    let err = e
+        .logits_in_chunks(&ids(), None)
+        .await
+        .expect_err("the device is gone");
+    let err = format!("{err:?}");
+    assert!(err.contains("DeviceLost"), "{err}");
+    // What the page does: create a new engine (no reload) and load again.
+    let mut fresh = engine_with(&LoadOptions::default()).await;
+    assert_eq!(fresh.logits(ids()).await.unwrap().len(), ids().len() * 512);
+}
+
+mod web_sys_like {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        /// `globalThis`, for setTimeout (in a window or a worker).
+        pub type Global;
+        #[wasm_bindgen(method, js_name = setTimeout)]
+        pub fn set_timeout(this: &Global, handler: &js_sys::Function, ms: i32) -> JsValue;
     }
 }
