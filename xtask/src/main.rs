@@ -6,11 +6,13 @@
 //!   fuzz    run the GGUF parser fuzz target (needs the nightly toolchain and cargo-fuzz)
 //!   test-web  the engine's tests in headless Chromium on WebGPU (also part of `test`)
 //!   test-js   build-web, then the npm package's tests and the chat page end to end (part of `test`)
+//!   bench-web [--model F] [--tokens N] [--runs N]  decode/prefill tok/s and wasm memory in Chromium
 //!   build-web [--dev]  the wasm, the npm package (crates/web/js) and the site (target/web-site)
 //!   serve-web [--port N] [--models DIR] [--no-build]  build-web, then serve the chat page
 //!   serve DIR [--port N]  serve a folder (Range, CORS, request counts at /__requests)
 //!   npm-pack-check  pack the npm package, install it in a scratch project, type-check a consumer
 
+mod bench_web;
 mod build_web;
 mod demo;
 mod fuzz;
@@ -43,11 +45,12 @@ fn main() -> ExitCode {
             test_summary::report(counts, failure)
         }),
         "build-web" => build_web::run(rest),
+        "bench-web" => test_web::prepare().and_then(|_| bench_web::run_bench(rest)),
         "serve-web" => serve_web::run(rest),
         "serve" => serve_web::serve_dir(rest),
         "npm-pack-check" => build_web::build(false).and_then(|_| npm_pack_check::run()),
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|test-web|test-js|demo|fuzz|build-web|serve-web|serve|npm-pack-check>\n\n  setup  install test prerequisites\n  test   setup + fmt + clippy + all tests (CI)\n  demo   run SmolLM2-135M-Instruct on a question\n  fuzz [SECONDS]  fuzz the GGUF parser\n  test-web [ARGS]  engine tests in headless Chromium (WebGPU)\n  test-js  npm package tests + chat page end to end (Playwright)\n  build-web [--dev]  wasm + npm package + site in target/web-site\n  serve-web [--port N] [--models DIR] [--no-build]  build-web, then serve the chat page\n  serve DIR [--port N]  serve a folder (Range, CORS, /__requests counts)\n  npm-pack-check  build-web, npm pack, install and type-check a consumer");
+            eprintln!("usage: cargo xtask <setup|test|test-web|test-js|demo|fuzz|build-web|bench-web|serve-web|serve|npm-pack-check>\n\n  setup  install test prerequisites\n  test   setup + fmt + clippy + all tests (CI)\n  demo   run SmolLM2-135M-Instruct on a question\n  fuzz [SECONDS]  fuzz the GGUF parser\n  test-web [ARGS]  engine tests in headless Chromium (WebGPU)\n  test-js  npm package tests + chat page end to end (Playwright)\n  build-web [--dev]  wasm + npm package + site in target/web-site\n  bench-web [--model F] [--tokens N] [--runs N] [--no-build]  speed and wasm memory in headless Chromium\n  serve-web [--port N] [--models DIR] [--no-build]  build-web, then serve the chat page\n  serve DIR [--port N]  serve a folder (Range, CORS, /__requests counts)\n  npm-pack-check  build-web, npm pack, install and type-check a consumer");
             return ExitCode::from(2);
         }
     };
