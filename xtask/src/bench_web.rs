@@ -4,9 +4,9 @@
 //! Instruct Q4_1 from .cache/smollm2) on two local origins and runs web/e2e/bench.mjs.
 //! The native counterpart: `mistral-wgpu bench --model FILE.gguf`.
 
-use crate::build_web::{self, run_in};
+use crate::build_web;
 use crate::serve::Server;
-use crate::shell::{root, run};
+use crate::shell::{root, run, run_in};
 use std::path::PathBuf;
 use std::process::Command;
 

@@ -15,7 +15,7 @@
 //! for 36 s more per build on two cores, and its output would need the browser tests run
 //! against it to be trusted. The wasm is what rustc and wasm-bindgen make.
 
-use crate::shell::{has, root, run as sh};
+use crate::shell::{has, root, run as sh, run_in};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -184,21 +184,6 @@ fn npm_build() -> Result<(), String> {
         run_in(&js, Command::new("npm").arg("ci"))?;
     }
     run_in(&js, Command::new("npm").args(["run", "build"]))
-}
-
-/// Runs a command in `dir` (`shell::run` always runs in the workspace root).
-pub fn run_in(dir: &Path, cmd: &mut Command) -> Result<(), String> {
-    // The Debug form of a command with a directory reads `cd "dir" && "program" "args"`.
-    let cmd = cmd.current_dir(dir);
-    eprintln!("$ {cmd:?}");
-    let status = cmd
-        .status()
-        .map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{cmd:?} failed with {status}"))
-    }
 }
 
 /// node_modules missing, or older than package-lock.json.

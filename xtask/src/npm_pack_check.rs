@@ -4,8 +4,9 @@
 //! crates/web/js/test/consumer.ts there with `tsc --strict` (nodenext resolution, as a
 //! consumer's project would resolve the package's `exports`).
 
-use crate::build_web::{js_dir, run_in};
+use crate::build_web::js_dir;
 use crate::shell::root;
+use crate::shell::run_in;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -10,10 +10,17 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Runs `cmd` in the workspace root.
 pub fn run(cmd: &mut Command) -> Result<(), String> {
+    run_in(&root(), cmd)
+}
+
+/// Runs `cmd` in `dir`, its output passed through.
+pub fn run_in(dir: &std::path::Path, cmd: &mut Command) -> Result<(), String> {
+    // The Debug form of a command with a directory reads `cd "dir" && "program" "args"`.
+    let cmd = cmd.current_dir(dir);
     eprintln!("$ {cmd:?}");
     let status = cmd
-        .current_dir(root())
         .status()
         .map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
     if status.success() {

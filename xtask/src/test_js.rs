@@ -5,9 +5,10 @@
 //! origin: "Paris", streaming, stop, a reload from the cache with no model request, an error).
 //! Each reports counts for the run's final "N passed, N failed" line.
 
-use crate::build_web::{self, run_in};
+use crate::build_web;
 use crate::serve::Server;
 use crate::shell::root;
+use crate::shell::run_in;
 use crate::test_summary::Counts;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

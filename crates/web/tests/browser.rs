@@ -60,15 +60,20 @@ async fn tiny_w6_q8_0_logits_match_transformers() {
     let (shape, want) = mistral_formats::npy::read_f32(Q8_0_LOGITS).unwrap();
     assert_eq!(shape, [tokens.len(), vocab]);
     let got = e.logits(tokens).await.unwrap();
+    assert_close(&got, &want, vocab, 1e-4, "transformers");
+}
+
+/// Relative Frobenius error within `tolerance` and the same top-1 token at every position.
+fn assert_close(got: &[f32], want: &[f32], vocab: usize, tolerance: f64, reference: &str) {
     assert_eq!(got.len(), want.len());
-    let err = rel_frobenius(&got, &want);
-    console_log!("tiny-w6 Q8_0 in the browser vs transformers: relative Frobenius {err:.3e}");
-    assert!(err <= 1e-4, "relative error {err}");
+    let err = rel_frobenius(got, want);
+    console_log!("tiny-w6 Q8_0 in the browser vs {reference}: relative Frobenius {err:.3e}");
+    assert!(err <= tolerance, "relative error {err} vs {reference}");
     for (pos, (g, w)) in got.chunks(vocab).zip(want.chunks(vocab)).enumerate() {
         assert_eq!(
             mistral_reference::argmax(g),
             mistral_reference::argmax(w),
-            "top-1 differs at position {pos}"
+            "top-1 differs from {reference} at position {pos}"
         );
     }
 }
@@ -263,16 +268,7 @@ async fn tiny_w6_q8_0_logits_match_the_native_engine() {
     let (shape, want) = mistral_formats::npy::read_f32(Q8_0_NATIVE_LOGITS).unwrap();
     let got = e.logits(ids()).await.unwrap();
     assert_eq!(shape, [got.len() / vocab, vocab]);
-    let err = rel_frobenius(&got, &want);
-    console_log!("tiny-w6 Q8_0 in the browser vs the native engine: relative Frobenius {err:.3e}");
-    assert!(err <= 1e-5, "relative error {err}");
-    for (pos, (g, w)) in got.chunks(vocab).zip(want.chunks(vocab)).enumerate() {
-        assert_eq!(
-            mistral_reference::argmax(g),
-            mistral_reference::argmax(w),
-            "top-1 differs at position {pos}"
-        );
-    }
+    assert_close(&got, &want, vocab, 1e-5, "the native engine");
 }
 
 #[wasm_bindgen_test]

@@ -137,15 +137,15 @@ function httpError(url: string, res: Response): MistralError {
 }
 
 const NO_RANGES =
-  'The server ignores HTTP range requests (it answered a "Range: bytes=0-0" request with the whole file, ' +
+  'The server ignores HTTP range requests (it answered a range request with the whole file, ' +
   'status 200). mistral-wgpu streams models in chunks and never loads one whole: serve the file from a ' +
   'server with range support (Hugging Face, S3, nginx, Caddy...), or pass it as a File/Blob.';
 
-/** Learns the size of `url` and checks that the server honours range requests. */
-export async function probeRemote(url: string, signal?: AbortSignal): Promise<RemoteFile> {
+/** One request for bytes [start, end); fails unless the server answers with a 206 range. */
+async function rangeRequest(url: string, start: number, end: number, signal?: AbortSignal): Promise<Response> {
   let res: Response;
   try {
-    res = await fetch(url, { headers: { Range: 'bytes=0-0' }, signal, cache: 'no-store' });
+    res = await fetch(url, { headers: { Range: `bytes=${start}-${end - 1}` }, signal, cache: 'no-store' });
   } catch (e) {
     throw networkError(url, e, signal);
   }
@@ -154,6 +154,12 @@ export async function probeRemote(url: string, signal?: AbortSignal): Promise<Re
     await res.body?.cancel().catch(() => undefined);
     throw new MistralError('network', `${NO_RANGES} (URL: ${url})`);
   }
+  return res;
+}
+
+/** Learns the size of `url` and checks that the server honours range requests. */
+export async function probeRemote(url: string, signal?: AbortSignal): Promise<RemoteFile> {
+  const res = await rangeRequest(url, 0, 1, signal);
   await res.arrayBuffer().catch(() => undefined);
   const etag = res.headers.get('etag');
   const lastModified = res.headers.get('last-modified');
@@ -183,17 +189,7 @@ export async function fetchRange(
   onProgress?: (received: number) => void,
 ): Promise<Uint8Array> {
   const expected = end - start;
-  let res: Response;
-  try {
-    res = await fetch(url, { headers: { Range: `bytes=${start}-${end - 1}` }, signal, cache: 'no-store' });
-  } catch (e) {
-    throw networkError(url, e, signal);
-  }
-  if (!res.ok) throw httpError(url, res);
-  if (res.status !== 206) {
-    await res.body?.cancel().catch(() => undefined);
-    throw new MistralError('network', `${NO_RANGES} (URL: ${url})`);
-  }
+  const res = await rangeRequest(url, start, end, signal);
   const out = new Uint8Array(expected);
   let got = 0;
   try {
