@@ -37,6 +37,9 @@ pub enum EngineError {
         available: u64,
         adapter: String,
     },
+    /// The model needs more than one of the adapter's limits allows (a buffer binding).
+    #[error("{0}")]
+    AdapterLimit(String),
     #[error("token id {id} is outside the vocabulary of {vocab}")]
     BadToken { id: u32, vocab: usize },
     #[error("position {pos} is past the context of {context} tokens (the model has no sliding window); start a new conversation or raise --context")]

@@ -89,7 +89,7 @@ impl From<EngineError> for WebError {
         let code = match &e {
             EngineError::NoAdapter { .. } => return WebError::new(Code::NoAdapter, NO_ADAPTER),
             EngineError::AdapterNotFound { .. } | EngineError::NoCompute { .. } => Code::NoAdapter,
-            EngineError::RequestDevice { .. } => Code::Limits,
+            EngineError::RequestDevice { .. } | EngineError::AdapterLimit(_) => Code::Limits,
             EngineError::DeviceLost(_) => {
                 return WebError::new(
                     Code::DeviceLost,

@@ -303,3 +303,31 @@ mod web_sys_like {
         pub fn set_timeout(this: &Global, handler: &js_sys::Function, ms: i32) -> JsValue;
     }
 }
+
+#[wasm_bindgen_test]
+async fn a_context_past_the_adapter_limits_is_a_limits_error() {
+    // Without a window the KV ring is the whole context: 20 M slots x 64 values in f16 is 2.4
+    // GiB per layer, past SwiftShader's 1 GiB per binding (and any adapter's 128 MiB default).
+    const NO_WINDOW: &[u8] =
+        include_bytes!("../../../tests/fixtures/tiny-w6/tiny-w6-nowindow-Q4_0.gguf");
+    let mut e = Engine::create().await.unwrap();
+    let opts = LoadOptions {
+        context_length: Some(20_000_000),
+        kv_precision: Some("f16".into()),
+        ..LoadOptions::default()
+    };
+    let err = e
+        .load_bytes(NO_WINDOW.to_vec(), &opts)
+        .await
+        .expect_err("too long");
+    let err = format!("{err:?}");
+    assert!(
+        err.contains("Limits") && err.contains("shorter context"),
+        "{err}"
+    );
+    // A sensible context loads on the same engine.
+    e.load_bytes(NO_WINDOW.to_vec(), &LoadOptions::default())
+        .await
+        .map_err(wasm_bindgen::JsValue::from)
+        .unwrap();
+}

@@ -82,7 +82,7 @@ impl KvCache {
         let size = Self::buffer_bytes(ring_len, kv_dim, storage);
         let limit = ctx.max_binding_bytes();
         if size > limit {
-            return Err(EngineError::Shape(format!(
+            return Err(EngineError::AdapterLimit(format!(
                 "the KV cache needs {} MiB per layer for K (and as much for V): {ring_len} slots x \
                  {kv_dim} values in {}, above this adapter's limit of {} MiB per buffer binding; \
                  use a shorter context length{}",
