@@ -61,17 +61,9 @@ try {
   log('stream', JSON.stringify(text), last.choices[0].finish_reason, JSON.stringify(last.usage));
   check(last.object === 'chat.completion.chunk' && last.id.startsWith('chatcmpl-') && last.usage.completion_tokens > 0, 'final chunk');
   out.streamText = text;
-  let whole;
-  try {
-    whole = await engine.chat.completions.create({ messages, temperature: 0, max_tokens: 24 });
-  } catch (e) {
-    // The same prompt again after a reply longer than the sliding window: the engine must
-    // re-prefill instead of rewinding its KV ring (reported to the wasm side).
-    log('ENGINE ISSUE on repeating a conversation:', e.code, e.message, '- retrying after reset()');
-    out.engineIssue = e.message;
-    await engine.reset();
-    whole = await engine.chat.completions.create({ messages, temperature: 0, max_tokens: 24 });
-  }
+  // The same prompt again, without reset(), after a reply longer than the sliding window: the
+  // engine cannot rewind its wrapped KV ring and must prefill the prompt again.
+  const whole = await engine.chat.completions.create({ messages, temperature: 0, max_tokens: 24 });
   log('non-stream', JSON.stringify(whole.choices[0].message.content), whole.choices[0].finish_reason, JSON.stringify(whole.usage));
   check(whole.choices[0].message.content === text, 'greedy stream and non-stream agree');
   await engine.reset();
@@ -115,6 +107,12 @@ try {
   const lp = engine.loadModel('/model.gguf', { signal: ac.signal, cache: false });
   setTimeout(() => ac.abort(), 5);
   try { await lp; log('load finished before the abort'); } catch (e) { log('aborted load:', e.code); check(e.code === 'aborted', 'aborted'); }
+  // unload frees the model: info is gone and chat says so.
+  await engine.loadModel(blob);
+  await engine.unload();
+  check((await engine.modelInfo()) === null, 'no model info after unload');
+  try { await engine.chat.completions.create({ messages }); check(false, 'chat after unload'); }
+  catch (e) { check(e instanceof MistralError && e.code === 'no-model', 'no-model after unload'); }
   engine.terminate();
   out.ok = true;
 } catch (e) {
