@@ -1,0 +1,138 @@
+// The conversation: send a message and stream the answer into the page, Stop, New chat, the
+// composer (Enter sends), and the tokens/s line ([data-testid=stats]) of the last answer.
+
+import { el } from './dom.js';
+import { state } from './state.js';
+import { setStatus } from './status.js';
+import { RECOVERABLE, codeOf, isAbort } from './error-hints.js';
+import { showError, clearError } from './error-banner.js';
+import { fmtRate } from './format.js';
+import { addMessage, clearMessages, scrollToEnd } from './messages.js';
+import { readSettings, systemPrompt } from './settings.js';
+
+let generationDone = null; // Promise resolved when the running generation has finished
+
+function showUsage(usage) {
+  window.__mistral.lastUsage = usage || null;
+  if (!usage) { el.stats.textContent = ''; return; }
+  const x = usage.extra || {};
+  el.stats.textContent =
+    `Prefill ${fmtRate(x.prefill_tokens_per_s)} tok/s · Decode ${fmtRate(x.decode_tokens_per_s)} tok/s · ` +
+    `${usage.prompt_tokens ?? '–'} prompt + ${usage.completion_tokens ?? '–'} generated tokens`;
+}
+
+async function send() {
+  const text = el.prompt.value.trim();
+  if (!text || !state.modelInfo || state.generating || state.loading || !state.engine) return;
+  clearError();
+  el.prompt.value = '';
+  autosize();
+  state.messages.push({ role: 'user', content: text });
+  addMessage('user', text);
+  const answer = addMessage('assistant', '');
+  answer.row.classList.add('streaming');
+  state.generating = true;
+  setStatus('generating');
+
+  let finish = null;
+  let usage = null;
+  let failure = null;
+  let content = '';
+  let resolveDone;
+  generationDone = new Promise((r) => { resolveDone = r; });
+  const engine = state.engine;
+  try {
+    const system = systemPrompt();
+    const request = {
+      messages: [...(system ? [{ role: 'system', content: system }] : []), ...state.messages],
+      ...readSettings(),
+      stream: true,
+    };
+    const stream = await engine.chat.completions.create(request);
+    for await (const chunk of stream) {
+      const choice = chunk && chunk.choices && chunk.choices[0];
+      const delta = choice && choice.delta && choice.delta.content;
+      if (delta) {
+        content += delta;
+        answer.node.data = content;
+        scrollToEnd();
+      }
+      if (choice && choice.finish_reason) finish = choice.finish_reason;
+      if (chunk && chunk.usage) usage = chunk.usage;
+    }
+  } catch (err) {
+    if (isAbort(err)) finish = 'abort';
+    else failure = err;
+  }
+  if (engine !== state.engine) { resolveDone(); return; } // the engine was restarted meanwhile
+
+  answer.row.classList.remove('streaming');
+  state.generating = false;
+  if (content) {
+    state.messages.push({ role: 'assistant', content });
+  } else if (failure) {
+    // Nothing came back: take the question off so that it can be edited and sent again.
+    state.messages.pop();
+    answer.row.remove();
+    if (!el.prompt.value) { el.prompt.value = text; autosize(); }
+  } else {
+    answer.node.data = '';
+  }
+  const notes = [];
+  if (finish === 'abort') notes.push('stopped');
+  if (finish === 'length') notes.push('reached the max-tokens limit');
+  if (usage && usage.extra && Number.isFinite(usage.extra.decode_tokens_per_s)) {
+    notes.push(`${usage.completion_tokens ?? '?'} tokens · ${fmtRate(usage.extra.decode_tokens_per_s)} tok/s`);
+  }
+  answer.meta.textContent = notes.join(' · ');
+  if (usage) showUsage(usage);
+
+  if (failure) {
+    showError(failure, 'generating');
+    const code = codeOf(failure);
+    setStatus(RECOVERABLE.has(code) && state.modelInfo ? 'ready' : 'error');
+  } else {
+    setStatus('ready');
+  }
+  resolveDone();
+}
+
+/** Stops the running answer (if any) and waits until it has finished. */
+export async function stopGeneration() {
+  if (!state.generating || !state.engine) return;
+  try { state.engine.abort(); } catch (err) { console.warn('abort failed', err); }
+  await generationDone;
+}
+
+async function newChat() {
+  await stopGeneration();
+  state.messages = [];
+  clearMessages();
+  showUsage(null);
+  clearError();
+  if (state.engine && state.modelInfo) {
+    try { await state.engine.reset(); } catch (err) { showError(err, 'new chat'); }
+  }
+  if (!state.loading) setStatus(state.modelInfo ? 'ready' : state.status === 'error' ? 'error' : 'idle');
+  el.prompt.focus({ preventScroll: true });
+}
+
+// The prompt grows with its text, up to 40% of the window.
+function autosize() {
+  el.prompt.style.height = 'auto';
+  el.prompt.style.height = `${Math.min(el.prompt.scrollHeight, Math.round(window.innerHeight * 0.4))}px`;
+}
+
+/** Wires Send (and Enter, except on touch screens, where Enter starts a new line), Stop, New chat. */
+export function wireChat() {
+  el.composer.addEventListener('submit', (e) => { e.preventDefault(); send(); });
+  el.stop.addEventListener('click', () => stopGeneration());
+  el.newChat.addEventListener('click', () => newChat());
+  el.prompt.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && !matchMedia('(pointer: coarse)').matches) {
+      e.preventDefault();
+      send();
+    }
+  });
+  el.prompt.addEventListener('input', autosize);
+}

@@ -1,0 +1,81 @@
+// The "Model & GPU info" panel and the model panel's summary line. Setting the model info here
+// also records it in the shared state (and window.__mistral), since the panel always shows it.
+
+import { el } from './dom.js';
+import { state } from './state.js';
+import { updateControls } from './status.js';
+import { fmtBytes, fmtCount, sourceName } from './format.js';
+import { useWorker } from './url-params.js';
+
+/** Fills a <dl> with [term, value, className?] rows, skipping rows with no value. */
+function fillFacts(dl, rows) {
+  dl.replaceChildren();
+  for (const [k, v, className] of rows) {
+    if (v === undefined || v === null || v === '') continue;
+    const dt = document.createElement('dt');
+    dt.textContent = k;
+    const dd = document.createElement('dd');
+    dd.textContent = String(v);
+    if (className) dd.className = className;
+    dl.append(dt, dd);
+  }
+}
+
+/** The loaded model (engine.modelInfo()), or null for none. */
+export function setModelInfo(info) {
+  state.modelInfo = info;
+  window.__mistral.modelInfo = info;
+  if (!info) {
+    fillFacts(el.modelFacts, [['Model', 'none loaded']]);
+    el.modelSummary.textContent = 'none loaded';
+    el.templateWrap.hidden = true;
+    updateControls();
+    return;
+  }
+  const window_ = info.slidingWindow ? `${info.slidingWindow} tokens` : 'none';
+  fillFacts(el.modelFacts, [
+    ['Model', info.name || sourceName(state.source)],
+    ['Architecture', info.architecture],
+    ['Quantization', info.quantization],
+    ['Parameters', fmtCount(info.parameters)],
+    ['File size', fmtBytes(info.fileBytes)],
+    ['GPU memory', fmtBytes(info.gpuBytes)],
+    ['Context', info.contextLength
+      ? (info.usableContext && info.usableContext < info.contextLength
+        ? `${info.usableContext} of the model's ${info.contextLength} tokens (to fit GPU memory)`
+        : `${info.contextLength} tokens`)
+      : undefined],
+    ['KV cache', info.kvPrecision],
+    ['Sliding window', window_],
+    ['Layers × dim', info.nLayers && info.dim ? `${info.nLayers} × ${info.dim}` : undefined],
+    ['Vocabulary', info.vocabSize],
+    // The package says whether the file has a template (boolean); show the template if it is text.
+    ['Chat template', typeof info.chatTemplate === 'boolean' ? (info.chatTemplate ? 'from the file' : 'default (the file has none)') : undefined],
+  ]);
+  el.modelSummary.textContent = info.name || sourceName(state.source);
+  if (typeof info.chatTemplate === 'string' && info.chatTemplate) {
+    el.chatTemplate.textContent = String(info.chatTemplate);
+    el.templateWrap.hidden = false;
+  } else {
+    el.templateWrap.hidden = true;
+  }
+  updateControls();
+}
+
+/** The GPU adapter (engine.adapterInfo()). */
+export function showAdapterFacts(a) {
+  const limits = a.limits || {};
+  fillFacts(el.adapterFacts, [
+    ['GPU', a.name || '(name not disclosed by the browser)'],
+    ['Backend', [a.backend, a.deviceType].filter(Boolean).join(', ')],
+    ['Driver', a.driver],
+    ['Max buffer', limits.maxBufferSize ? fmtBytes(limits.maxBufferSize) : undefined],
+    ['Max binding', limits.maxStorageBufferBindingSize ? fmtBytes(limits.maxStorageBufferBindingSize) : undefined],
+    ['Features', Array.isArray(a.features) && a.features.length ? a.features.join(', ') : 'none', 'list'],
+    ['Engine runs in', useWorker ? 'a worker' : 'the page'],
+  ]);
+}
+
+export function showNoAdapterFacts() {
+  fillFacts(el.adapterFacts, [['GPU', 'not available']]);
+}

@@ -1,0 +1,98 @@
+// Loading a model (URL or File) with a progress bar and Cancel, unloading it, and restarting the
+// engine with the model reloaded. Only the latest load counts: an older one that finishes late,
+// or fails after being replaced, leaves the page alone.
+
+import { el } from './dom.js';
+import { state } from './state.js';
+import { rememberModel } from './url-params.js';
+import { setStatus } from './status.js';
+import { isAbort } from './error-hints.js';
+import { showError, clearError } from './error-banner.js';
+import { sourceName } from './format.js';
+import { setModelInfo } from './info-panel.js';
+import { refreshCached } from './presets.js';
+import { startEngine, replaceEngine } from './engine.js';
+import { stopGeneration } from './chat.js';
+
+function showProgress(p) {
+  el.progress.hidden = false;
+  if (p && p.total > 0) {
+    el.progressBar.max = p.total;
+    el.progressBar.value = Math.min(p.loaded, p.total);
+  } else {
+    el.progressBar.removeAttribute('value'); // indeterminate
+  }
+  const text = (p && p.text) || (p && p.phase) || 'Starting…';
+  el.progressText.textContent = text;
+  el.statusDetail.textContent = p && p.total > 0 ? `${Math.floor((100 * p.loaded) / p.total)}%` : '';
+}
+
+/** Loads `source` (a URL string or a File), replacing any model and stopping any answer. */
+export async function loadModel(source) {
+  if (state.generating) await stopGeneration();
+  if (state.loading) state.loading.controller.abort();
+  clearError();
+  const controller = new AbortController();
+  const seq = ++state.loadSeq;
+  state.loading = { controller, seq };
+  state.source = source;
+  setModelInfo(null);
+  setStatus('loading', sourceName(source));
+  showProgress(null);
+  el.progressText.textContent = `Loading ${sourceName(source)}…`;
+  const current = () => state.loading && state.loading.seq === seq;
+  try {
+    const engine = state.engine || (await startEngine());
+    const info = await engine.loadModel(source, {
+      signal: controller.signal,
+      cache: el.useCache.checked,
+      onProgress: (p) => { if (current()) showProgress(p); },
+    });
+    if (!current()) return;
+    state.loading = null;
+    el.progress.hidden = true;
+    setModelInfo(info);
+    rememberModel(source);
+    setStatus('ready');
+    if (window.matchMedia('(max-width: 820px)').matches) el.modelPanel.open = false;
+    el.prompt.focus({ preventScroll: true });
+  } catch (err) {
+    if (!current()) return;
+    state.loading = null;
+    el.progress.hidden = true;
+    let info = null;
+    try { info = state.engine ? await state.engine.modelInfo() : null; } catch { info = null; }
+    setModelInfo(info);
+    if (isAbort(err)) {
+      setStatus(info ? 'ready' : 'idle', 'loading cancelled');
+    } else {
+      showError(err, `loading ${sourceName(source)}`);
+      setStatus('error');
+    }
+  } finally {
+    refreshCached();
+  }
+}
+
+/** The Restart engine button: a fresh engine, then the last model again. */
+export async function restartEngine() {
+  if (!(await replaceEngine())) return;
+  // The conversation survives on the page; the engine starts afresh, so reload the model
+  // (from the browser cache when it was downloaded) and carry on.
+  if (state.source) await loadModel(state.source);
+  else setStatus('idle');
+}
+
+/** Wires Cancel (of a running load) and Unload (to free GPU memory). */
+export function wireLoadControls() {
+  el.cancelLoad.addEventListener('click', () => {
+    if (state.loading) state.loading.controller.abort();
+  });
+
+  el.unload.addEventListener('click', async () => {
+    if (!state.engine || state.generating) return;
+    try { await state.engine.unload(); } catch (err) { showError(err, 'unload'); }
+    setModelInfo(null);
+    setStatus('idle');
+  });
+}

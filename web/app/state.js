@@ -1,0 +1,20 @@
+// What the page knows, shared by its parts: one plain object, so that every part sees the same
+// engine, model and conversation without passing them around.
+
+import { useWorker } from './url-params.js';
+
+export const state = {
+  engine: null,
+  engineStarting: null, // Promise while createEngine() runs
+  modelInfo: null,
+  source: null, // what was loaded last (string URL or File), to reload after a restart
+  loading: null, // { controller, seq } while a load runs
+  loadSeq: 0,
+  generating: false,
+  messages: [], // {role, content}: the conversation sent to the engine
+  status: 'idle',
+};
+
+// Script access for tests and for anyone driving the page (web/e2e/README.md); the parts that
+// change these keep them up to date.
+window.__mistral = { engine: null, lastUsage: null, modelInfo: null, adapterInfo: null, useWorker };
