@@ -109,6 +109,7 @@ export class WorkerEngine implements MistralEngine {
     if (options.cache !== undefined) opts.cache = options.cache;
     if (options.contextLength !== undefined) opts.contextLength = options.contextLength;
     if (options.prefillChunk !== undefined) opts.prefillChunk = options.prefillChunk;
+    if (options.kvPrecision !== undefined) opts.kvPrecision = options.kvPrecision;
     const extra: Omit<Pending, 'resolve' | 'reject'> = {};
     if (onProgress !== undefined) {
       extra.onProgress = (p) => {

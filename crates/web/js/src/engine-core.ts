@@ -46,6 +46,7 @@ export interface CoreLoadOptions {
   cache?: boolean;
   contextLength?: number;
   prefillChunk?: number;
+  kvPrecision?: 'auto' | 'f32' | 'f16';
   signal?: AbortSignal;
   onProgress?: (p: LoadProgress) => void;
 }
@@ -191,9 +192,10 @@ export class EngineCore {
             break;
         }
       };
-      const wasmOptions: Record<string, number> = {};
+      const wasmOptions: Record<string, number | string> = {};
       if (opts.contextLength !== undefined) wasmOptions.contextLength = opts.contextLength;
       if (opts.prefillChunk !== undefined) wasmOptions.prefillChunk = opts.prefillChunk;
+      if (opts.kvPrecision !== undefined) wasmOptions.kvPrecision = opts.kvPrecision;
 
       let infoJson: unknown;
       try {

@@ -26,6 +26,12 @@ export interface LoadOptions {
   contextLength?: number;
   /** Tokens per prefill chunk (default: the engine's). */
   prefillChunk?: number;
+  /**
+   * Precision of the KV cache on the GPU: `'f32'` (exact), `'f16'` (half the memory, ~7e-4
+   * relative error in logits) or `'auto'` (default: f16 when an f32 cache would pass 512 MiB,
+   * e.g. Mistral-7B's 4096-token window).
+   */
+  kvPrecision?: 'auto' | 'f32' | 'f16';
 }
 
 export type LoadPhase = 'header' | 'download' | 'cache' | 'compile' | 'upload' | 'ready';

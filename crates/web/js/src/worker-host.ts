@@ -48,7 +48,7 @@ export function serveEngine(port: MessageEndpoint, coreOptions: CoreOptions = {}
         return;
       }
       case 'loadModel': {
-        const [source, options] = args as [string | Blob, { cache?: boolean; contextLength?: number; prefillChunk?: number }];
+        const [source, options] = args as [string | Blob, { cache?: boolean; contextLength?: number; prefillChunk?: number; kvPrecision?: 'auto' | 'f32' | 'f16' }];
         const ac = new AbortController();
         loads.set(id, ac);
         try {

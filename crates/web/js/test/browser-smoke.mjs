@@ -107,8 +107,9 @@ try {
   const lp = engine.loadModel('/model.gguf', { signal: ac.signal, cache: false });
   setTimeout(() => ac.abort(), 5);
   try { await lp; log('load finished before the abort'); } catch (e) { log('aborted load:', e.code); check(e.code === 'aborted', 'aborted'); }
-  // unload frees the model: info is gone and chat says so.
-  await engine.loadModel(blob);
+  // kvPrecision reaches the engine; unload frees the model: info is gone and chat says so.
+  const f16 = await engine.loadModel(blob, { kvPrecision: 'f16' });
+  check(f16.kvPrecision === 'f16', 'kvPrecision f16');
   await engine.unload();
   check((await engine.modelInfo()) === null, 'no model info after unload');
   try { await engine.chat.completions.create({ messages }); check(false, 'chat after unload'); }
