@@ -358,7 +358,52 @@ try {
     });
   }
 
-  // 5. The error path: a model URL that does not exist.
+  // 5. Resume: a download interrupted half way leaves its chunks in the cache; loading again
+  //    fetches only the missing ones (the page's engine, driven through the package API).
+  if (loaded) {
+    await step('resume: an interrupted download continues from the cache', async () => {
+      const first = await page.evaluate(async (url) => {
+        const pkg = await import(new URL('pkg/index.js', location.href).href);
+        await pkg.deleteCachedModel(url);
+        const ac = new AbortController();
+        let code = null;
+        try {
+          await window.__mistral.engine.loadModel(url, {
+            signal: ac.signal,
+            onProgress: (p) => { if (p.phase === 'download' && p.loaded >= p.total / 2) ac.abort(); },
+          });
+        } catch (e) {
+          code = e.code ?? String(e);
+        }
+        const entry = (await pkg.cachedModels()).find((m) => m.url === url) ?? null;
+        return { code, entry };
+      }, MODEL_URL);
+      check('resume: the load was aborted half way', first.code === 'aborted', JSON.stringify(first));
+      const partial = first.entry && !first.entry.complete && first.entry.cachedBytes > 0;
+      check('resume: the cache holds part of the file', partial, JSON.stringify(first.entry));
+      await resetModelStats();
+      modelRequests.length = 0;
+      const second = await page.evaluate(async (url) => {
+        const info = await window.__mistral.engine.loadModel(url);
+        const pkg = await import(new URL('pkg/index.js', location.href).href);
+        return { name: info.name, entry: (await pkg.cachedModels()).find((m) => m.url === url) ?? null };
+      }, MODEL_URL);
+      const stats = await modelStats();
+      const n = stats?.paths?.[new URL(MODEL_URL).pathname] ?? 0;
+      const chunks = Math.ceil(first.entry.size / (16 * 2 ** 20));
+      results.resume = { firstVisitRequests: results.playwrightModelRequestsFirstVisit, resumedRequests: n, chunks,
+        ranges: modelRequests.map((r) => `${r.method} ${r.range}`) };
+      // A full download is one probe plus one request per chunk; a resumed one skips the stored
+      // chunks: a probe plus the missing ones, and possibly one prefetch of the aborted load that
+      // reached the server after the counters were reset.
+      const missing = chunks - Math.floor(first.entry.cachedBytes / (16 * 2 ** 20));
+      check('resume: only the missing chunks were fetched', n >= missing && n <= missing + 2 && n < chunks + 1,
+        `${n} request(s) after ${first.entry.cachedBytes} of ${first.entry.size} bytes were cached (${chunks} chunks): ${results.resume.ranges.join(', ')}`);
+      check('resume: the file is complete in the cache afterwards', second.entry?.complete === true, JSON.stringify(second.entry));
+    });
+  }
+
+  // 6. The error path: a model URL that does not exist.
   await step('error path: missing model gives status error and a visible message', async () => {
     const errPage = await context.newPage();
     watchPage(errPage, 'error-page');
