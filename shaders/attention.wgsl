@@ -23,6 +23,11 @@ struct AttentionParams {
     window: u32,      // 0: no window
     n_splits: u32,
     scale: f32,       // 1 / sqrt(head_dim)
+    q_stride: u32,    // pairs from one token's queries to the next (n_heads * head_dim / 2, or
+                      // the fused [q | k | v] row's)
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: AttentionParams;
@@ -62,7 +67,8 @@ fn attention(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
     let start = first + split * per;
     let end = min(start + per, p + 1u);
     let kv_off = (head / params.group) * pairs;
-    let q_off = (token * params.n_heads + head) * pairs;
+    let q_off = token * params.q_stride + head * pairs;
+    let out_off = (token * params.n_heads + head) * pairs;  // out is [token][head][head_dim]
     for (var d = lid; d < pairs; d += TILE) {
         q_sh[d] = q[q_off + d];
     }
@@ -119,7 +125,7 @@ fn attention(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
         for (var c = 0u; c < PAIR_GROUPS; c++) {
             let d = lid + c * TILE;
             if d < pairs {
-                out[q_off + d] = acc[c] / l;
+                out[out_off + d] = acc[c] / l;
             }
         }
         return;

@@ -13,6 +13,11 @@ struct AttentionParams {
     window: u32,
     n_splits: u32,
     scale: f32,       // 1 / sqrt(head_dim)
+    q_stride: u32,    // pairs from one token's queries to the next (n_heads * head_dim / 2, or
+                      // the fused [q | k | v] row's)
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: AttentionParams;

@@ -5,10 +5,15 @@
 // come from kv_store_<storage>.wgsl.
 
 struct KvWriteParams {
-    kv_dim: u32,    // values per token row (n_kv_heads * head_dim)
-    ring_len: u32,  // slots in the ring
-    cap: u32,       // token rows the source buffers hold
-    _pad: u32,
+    kv_dim: u32,      // values per token row (n_kv_heads * head_dim)
+    ring_len: u32,    // slots in the ring
+    cap: u32,         // token rows the source buffers hold
+    src_stride: u32,  // pairs from one source row to the next (kv_dim / 2, or the fused
+                      // [q | k | v] row's)
+    k_off: u32,       // pair offset of K within a source row
+    v_off: u32,       // pair offset of V within a source row
+    _pad0: u32,
+    _pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: KvWriteParams;
@@ -25,5 +30,7 @@ fn kv_write(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
         return;
     }
     let slot = (step.pos0 + token) % params.ring_len;
-    store_pair(slot * pairs + i % pairs, k_src[i], v_src[i]);
+    let j = i % pairs;
+    let row = token * params.src_stride;
+    store_pair(slot * pairs + j, k_src[row + params.k_off + j], v_src[row + params.v_off + j]);
 }

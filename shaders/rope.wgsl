@@ -13,8 +13,9 @@
 
 struct RopeParams {
     head_dim: u32,
-    n_heads: u32,   // heads per token
-    _pad0: u32,
+    n_heads: u32,     // heads rotated per token
+    row_stride: u32,  // floats from one token's row to the next (>= n_heads * head_dim): the
+                      // fused [q | k | v] projection rotates its q and k heads in one dispatch
     _pad1: u32,
 }
 
@@ -71,7 +72,7 @@ fn rope(@builtin(global_invocation_id) gid: vec3<u32>) {
     let cs = cos_sin(angle);
     let c = cs.x;
     let s = cs.y;
-    let base = t * params.n_heads * params.head_dim + 2u * pair;
+    let base = t * params.row_stride + 2u * pair;
     let a = x[base];
     let b = x[base + 1u];
     x[base] = a * c - b * s;

@@ -3,10 +3,11 @@
 // chunk is one flat range). `struct Step` is prepended from step.rs (STEP_WGSL).
 
 struct SiluMulParams {
-    n: u32,  // values per token
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
+    n: u32,           // values per token
+    row_stride: u32,  // values from one gate/up row to the next (n, or 2n for the fused
+                      // [gate | up] projection)
+    up_offset: u32,   // where up starts in its row (0, or n when fused)
+    _pad: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: SiluMulParams;
@@ -21,6 +22,7 @@ fn silu_mul(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     if i >= params.n * step.n_tokens {
         return;
     }
-    let g = gate[i];
-    out[i] = g / (1.0 + exp(-g)) * up[i];
+    let src = (i / params.n) * params.row_stride + i % params.n;
+    let g = gate[src];
+    out[i] = g / (1.0 + exp(-g)) * up[src + params.up_offset];
 }

@@ -6,12 +6,14 @@ use crate::context::GpuContext;
 use crate::error::Result;
 use crate::ops::{
     AddBinding, AddRmsNormBinding, ArgmaxBinding, AttentionBinding, EmbeddingBinding, KvCache,
-    KvWriteBinding, MatmulBinding, RmsNormBinding, RopeBinding, SiluMulBinding, TopK, TopKBinding,
+    KvSource, KvWriteBinding, MatmulBinding, RmsNormBinding, RopeBinding, SiluMulBinding, TopK,
+    TopKBinding,
 };
+use crate::tensor::GpuTensor;
 use mistral_formats::ModelConfig;
 
 use super::kernels::Kernels;
-use super::weights::GpuWeights;
+use super::weights::{GpuWeights, Projection};
 
 /// The RMSNorm opening a block: plain for the first layer; fused with the previous layer's
 /// feed-forward residual add for the others (one dispatch instead of two).
@@ -20,20 +22,42 @@ enum BlockNorm {
     AfterResidual(AddRmsNormBinding),
 }
 
+/// The attention block's input projections and RoPE.
+enum AttnInput {
+    /// One matmul writes `[q | k | v]` rows; one RoPE rotates the q and k heads of each row
+    /// (they are adjacent).
+    Fused {
+        qkv: MatmulBinding,
+        rope: RopeBinding,
+    },
+    Separate {
+        q: MatmulBinding,
+        k: MatmulBinding,
+        v: MatmulBinding,
+        rope_q: RopeBinding,
+        rope_k: RopeBinding,
+    },
+}
+
+/// The feed-forward block's gate and up projections.
+enum FfnInput {
+    /// One matmul writes `[gate | up]` rows.
+    Fused(MatmulBinding),
+    Separate {
+        gate: MatmulBinding,
+        up: MatmulBinding,
+    },
+}
+
 struct LayerBindings {
     attn_norm: BlockNorm,
-    q: MatmulBinding,
-    k: MatmulBinding,
-    v: MatmulBinding,
-    rope_q: RopeBinding,
-    rope_k: RopeBinding,
+    attn_in: AttnInput,
     kv_write: KvWriteBinding,
     attention: AttentionBinding,
     o: MatmulBinding,
     /// x += o, then h = ffn_norm(x).
     attn_residual_ffn_norm: AddRmsNormBinding,
-    gate: MatmulBinding,
-    up: MatmulBinding,
+    ffn_in: FfnInput,
     silu_mul: SiluMulBinding,
     down: MatmulBinding,
     /// Only the last layer adds its own feed-forward output; the others leave it to the next
@@ -94,11 +118,16 @@ impl Graph {
         let ids = buf("ids", 1);
         let x = buf("x", c.dim);
         let h = buf("h", c.dim);
+        // Fused layers use the `[q | k | v]` and `[gate | up]` buffers, others the separate ones
+        // (a file may mix both); the activations are small next to the weights.
+        let qkv_row = c.q_dim() + 2 * c.kv_dim();
+        let qkv = buf("q|k|v", qkv_row);
         let q = buf("q", c.q_dim());
         let kk = buf("k", c.kv_dim());
         let v = buf("v", c.kv_dim());
         let att = buf("attention out", c.q_dim());
         let o = buf("projection out", c.dim);
+        let gate_up = buf("gate|up", 2 * c.ffn_dim);
         let gate = buf("gate", c.ffn_dim);
         let up = buf("up", c.ffn_dim);
         let act = buf("silu(gate)*up", c.ffn_dim);
@@ -134,31 +163,84 @@ impl Graph {
                     cap,
                 )?)
             };
+            let rope = |x: &wgpu::Buffer, heads: usize, row: usize| {
+                k.rope
+                    .bind_rows(ctx, x, heads, c.head_dim, row, c.rope_theta, step, cap)
+            };
+            let (attn_in, kv_write, attention) = match &lw.qkv {
+                Projection::Fused(w) => {
+                    let layout = KvSource {
+                        row_stride: qkv_row,
+                        k_offset: c.q_dim(),
+                        v_offset: c.q_dim() + c.kv_dim(),
+                    };
+                    (
+                        AttnInput::Fused {
+                            qkv: mm(w, &h, &qkv)?,
+                            rope: rope(&qkv, c.n_heads + c.n_kv_heads, qkv_row)?,
+                        },
+                        k.kv_write
+                            .bind_from(ctx, &qkv, &qkv, layout, cache, l, step, cap)?,
+                        k.attention.bind_strided(
+                            ctx,
+                            &qkv,
+                            qkv_row,
+                            cache,
+                            l,
+                            &att,
+                            c.n_heads,
+                            c.n_kv_heads,
+                            c.head_dim,
+                            c.sliding_window,
+                            step,
+                            cap,
+                        )?,
+                    )
+                }
+                Projection::Separate(w) => (
+                    AttnInput::Separate {
+                        q: mm(&w[0], &h, &q)?,
+                        k: mm(&w[1], &h, &kk)?,
+                        v: mm(&w[2], &h, &v)?,
+                        rope_q: rope(&q, c.n_heads, c.q_dim())?,
+                        rope_k: rope(&kk, c.n_kv_heads, c.kv_dim())?,
+                    },
+                    k.kv_write.bind(ctx, &kk, &v, cache, l, step, cap)?,
+                    k.attention.bind(
+                        ctx,
+                        &q,
+                        cache,
+                        l,
+                        &att,
+                        c.n_heads,
+                        c.n_kv_heads,
+                        c.head_dim,
+                        c.sliding_window,
+                        step,
+                        cap,
+                    )?,
+                ),
+            };
+            let (ffn_in, silu_mul) = match &lw.gate_up {
+                Projection::Fused(w) => (
+                    FfnInput::Fused(mm(w, &h, &gate_up)?),
+                    k.silu_mul
+                        .bind_fused(ctx, &gate_up, &act, c.ffn_dim, step, cap)?,
+                ),
+                Projection::Separate(w) => (
+                    FfnInput::Separate {
+                        gate: mm(&w[0], &h, &gate)?,
+                        up: mm(&w[1], &h, &up)?,
+                    },
+                    k.silu_mul
+                        .bind(ctx, &gate, &up, &act, c.ffn_dim, step, cap)?,
+                ),
+            };
             layers.push(LayerBindings {
                 attn_norm,
-                q: mm(&lw.wq, &h, &q)?,
-                k: mm(&lw.wk, &h, &kk)?,
-                v: mm(&lw.wv, &h, &v)?,
-                rope_q: k
-                    .rope
-                    .bind(ctx, &q, c.n_heads, c.head_dim, c.rope_theta, step, cap)?,
-                rope_k: k
-                    .rope
-                    .bind(ctx, &kk, c.n_kv_heads, c.head_dim, c.rope_theta, step, cap)?,
-                kv_write: k.kv_write.bind(ctx, &kk, &v, cache, l, step, cap)?,
-                attention: k.attention.bind(
-                    ctx,
-                    &q,
-                    cache,
-                    l,
-                    &att,
-                    c.n_heads,
-                    c.n_kv_heads,
-                    c.head_dim,
-                    c.sliding_window,
-                    step,
-                    cap,
-                )?,
+                attn_in,
+                kv_write,
+                attention,
                 o: mm(&lw.wo, &att, &o)?,
                 attn_residual_ffn_norm: k.add_rms_norm.bind(
                     ctx,
@@ -171,11 +253,8 @@ impl Graph {
                     step,
                     cap,
                 )?,
-                gate: mm(&lw.w_gate, &h, &gate)?,
-                up: mm(&lw.w_up, &h, &up)?,
-                silu_mul: k
-                    .silu_mul
-                    .bind(ctx, &gate, &up, &act, c.ffn_dim, step, cap)?,
+                ffn_in,
+                silu_mul,
                 down: mm(&lw.w_down, &act, &o)?,
                 ffn_residual: if l + 1 == n_layers {
                     Some(k.add.bind(ctx, &x, &o, c.dim, step, cap)?)
@@ -202,24 +281,48 @@ impl Graph {
     pub fn encode_layers(&self, k: &Kernels, w: &GpuWeights, pass: &mut wgpu::ComputePass<'_>) {
         k.embedding.encode(pass, &self.embedding);
         for (b, lw) in self.layers.iter().zip(&w.layers) {
-            let mm = |pass: &mut wgpu::ComputePass<'_>, t: &crate::tensor::GpuTensor, bind| {
+            let mm = |pass: &mut wgpu::ComputePass<'_>, t: &GpuTensor, bind| {
                 k.matmul(t.format).encode(pass, bind)
             };
             match &b.attn_norm {
                 BlockNorm::Plain(n) => k.rms_norm.encode(pass, n),
                 BlockNorm::AfterResidual(n) => k.add_rms_norm.encode(pass, n),
             }
-            mm(pass, &lw.wq, &b.q);
-            mm(pass, &lw.wk, &b.k);
-            mm(pass, &lw.wv, &b.v);
-            k.rope.encode(pass, &b.rope_q);
-            k.rope.encode(pass, &b.rope_k);
+            match (&b.attn_in, &lw.qkv) {
+                (AttnInput::Fused { qkv, rope }, Projection::Fused(w)) => {
+                    mm(pass, w, qkv);
+                    k.rope.encode(pass, rope);
+                }
+                (
+                    AttnInput::Separate {
+                        q,
+                        k: kb,
+                        v,
+                        rope_q,
+                        rope_k,
+                    },
+                    Projection::Separate(w),
+                ) => {
+                    mm(pass, &w[0], q);
+                    mm(pass, &w[1], kb);
+                    mm(pass, &w[2], v);
+                    k.rope.encode(pass, rope_q);
+                    k.rope.encode(pass, rope_k);
+                }
+                _ => unreachable!("bindings follow the weights' layout"),
+            }
             k.kv_write.encode(pass, &b.kv_write);
             k.attention.encode(pass, &b.attention);
             mm(pass, &lw.wo, &b.o);
             k.add_rms_norm.encode(pass, &b.attn_residual_ffn_norm);
-            mm(pass, &lw.w_gate, &b.gate);
-            mm(pass, &lw.w_up, &b.up);
+            match (&b.ffn_in, &lw.gate_up) {
+                (FfnInput::Fused(gate_up), Projection::Fused(w)) => mm(pass, w, gate_up),
+                (FfnInput::Separate { gate, up }, Projection::Separate(w)) => {
+                    mm(pass, &w[0], gate);
+                    mm(pass, &w[1], up);
+                }
+                _ => unreachable!("bindings follow the weights' layout"),
+            }
             k.silu_mul.encode(pass, &b.silu_mul);
             mm(pass, &lw.w_down, &b.down);
             if let Some(r) = &b.ffn_residual {

@@ -35,7 +35,7 @@ impl MemoryEstimate {
             .sum();
         let kv_cache = KvCache::bytes(c.n_layers, opts.ring_len(c), c.kv_dim(), opts.kv_storage);
         let per_token = 4
-            * (3 * c.dim + 2 * c.q_dim() + 2 * c.kv_dim() + 3 * c.ffn_dim + c.vocab_size + 1)
+            * (3 * c.dim + 3 * c.q_dim() + 4 * c.kv_dim() + 5 * c.ffn_dim + c.vocab_size + 1)
                 as u64;
         let chunk = opts.effective_chunk(c) as u64;
         MemoryEstimate {

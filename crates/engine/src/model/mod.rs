@@ -11,4 +11,4 @@ mod weights;
 pub use gpu_model::{GpuModel, LoadPhase, LoadProgress};
 pub use memory::{default_budget, MemoryEstimate};
 pub use options::ModelOptions;
-pub use weights::{RawSource, RawTensorSource, TensorSource};
+pub use weights::{RawSource, RawTensorSource, TensorSource, NO_FUSION_ENV};

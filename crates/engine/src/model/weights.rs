@@ -15,6 +15,8 @@ use mistral_formats::{quant, ModelFile, ModelTensor};
 pub trait TensorSource {
     /// Uploads a matrix, keeping its stored (quantized) type.
     async fn matrix(&mut self, ctx: &GpuContext, t: &ModelTensor) -> Result<GpuTensor>;
+    /// A tensor's stored bytes (rows in adjacent-pair RoPE order).
+    async fn raw(&mut self, t: &ModelTensor) -> Result<Vec<u8>>;
     /// A vector (norm weights) as f32.
     async fn vector(&mut self, t: &ModelTensor) -> Result<Vec<f32>>;
 }
@@ -26,6 +28,10 @@ impl TensorSource for &ModelFile {
 
     async fn vector(&mut self, t: &ModelTensor) -> Result<Vec<f32>> {
         Ok(self.read_f32(&t.name)?)
+    }
+
+    async fn raw(&mut self, t: &ModelTensor) -> Result<Vec<u8>> {
+        Ok(self.read_raw(t)?)
     }
 }
 
@@ -49,17 +55,63 @@ impl<R: RawTensorSource> TensorSource for RawSource<R> {
         let raw = self.0.read(t).await?;
         Ok(quant::dequantize_to_vec(t.ty, &raw)?)
     }
+
+    async fn raw(&mut self, t: &ModelTensor) -> Result<Vec<u8>> {
+        self.0.read(t).await
+    }
+}
+
+/// Set to 1 to upload Q/K/V and gate/up as separate matrices even where they could be fused
+/// (diagnosis, and the tests of the unfused path).
+pub const NO_FUSION_ENV: &str = "MISTRAL_WGPU_NO_FUSION";
+
+/// Matrices that read the same input, stacked by rows into one (`[q; k; v]`, `[gate; up]`) so
+/// that one dispatch computes them all: the output row of a token is their outputs side by side.
+/// Only when they share a storage type (a Q4_K_M file often stores V in Q6_K, Q and K in Q4_K);
+/// otherwise each is its own matrix and dispatch.
+pub(crate) enum Projection {
+    Fused(GpuTensor),
+    Separate(Vec<GpuTensor>),
+}
+
+impl Projection {
+    async fn upload(
+        ctx: &GpuContext,
+        source: &mut impl TensorSource,
+        name: String,
+        parts: &[&ModelTensor],
+    ) -> Result<Self> {
+        let fusable = parts
+            .iter()
+            .all(|t| t.ty == parts[0].ty && t.cols() == parts[0].cols())
+            && std::env::var(NO_FUSION_ENV).map_or(true, |v| v != "1");
+        if !fusable {
+            let mut separate = Vec::with_capacity(parts.len());
+            for t in parts {
+                separate.push(source.matrix(ctx, t).await?);
+            }
+            return Ok(Projection::Separate(separate));
+        }
+        let mut raw = Vec::with_capacity(parts.iter().map(|t| t.n_bytes as usize).sum());
+        for t in parts {
+            raw.extend(source.raw(t).await?);
+        }
+        let rows = parts.iter().map(|t| t.rows()).sum();
+        let t = parts[0];
+        Ok(Projection::Fused(
+            GpuTensor::upload(ctx, &name, t.ty, rows, t.cols(), &raw).await?,
+        ))
+    }
 }
 
 pub(crate) struct GpuLayer {
     pub attn_norm: wgpu::Buffer,
-    pub wq: GpuTensor,
-    pub wk: GpuTensor,
-    pub wv: GpuTensor,
+    /// `[q; k; v]`, or the three apart.
+    pub qkv: Projection,
     pub wo: GpuTensor,
     pub ffn_norm: wgpu::Buffer,
-    pub w_gate: GpuTensor,
-    pub w_up: GpuTensor,
+    /// `[gate; up]`, or the two apart.
+    pub gate_up: Projection,
     pub w_down: GpuTensor,
 }
 
@@ -104,15 +156,22 @@ impl GpuWeights {
         let mut layers = Vec::with_capacity(model.config.n_layers);
         for l in 0..model.config.n_layers {
             let n = |s: &str| format!("blk.{l}.{s}.weight");
+            let tensors = |names: &[&str]| -> Result<Vec<&ModelTensor>> {
+                names.iter().map(|s| Ok(model.require(&n(s))?)).collect()
+            };
+            let attn_norm = vector!(n("attn_norm"));
+            let qkv = tensors(&["attn_q", "attn_k", "attn_v"])?;
+            let qkv = Projection::upload(ctx, source, n("attn_qkv"), &qkv).await?;
+            let wo = matrix!(n("attn_output"));
+            let ffn_norm = vector!(n("ffn_norm"));
+            let gate_up = tensors(&["ffn_gate", "ffn_up"])?;
+            let gate_up = Projection::upload(ctx, source, n("ffn_gate_up"), &gate_up).await?;
             let layer = GpuLayer {
-                attn_norm: vector!(n("attn_norm")),
-                wq: matrix!(n("attn_q")),
-                wk: matrix!(n("attn_k")),
-                wv: matrix!(n("attn_v")),
-                wo: matrix!(n("attn_output")),
-                ffn_norm: vector!(n("ffn_norm")),
-                w_gate: matrix!(n("ffn_gate")),
-                w_up: matrix!(n("ffn_up")),
+                attn_norm,
+                qkv,
+                wo,
+                ffn_norm,
+                gate_up,
                 w_down: matrix!(n("ffn_down")),
             };
             for _ in 0..9 {

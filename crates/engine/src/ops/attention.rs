@@ -39,6 +39,8 @@ struct AttentionParams {
     window: u32,
     n_splits: u32,
     scale: f32,
+    q_stride: u32,
+    _pad: [u32; 3],
 }
 
 pub struct Attention {
@@ -109,6 +111,35 @@ impl Attention {
         step: &wgpu::Buffer,
         cap: usize,
     ) -> Result<AttentionBinding> {
+        let q_rows = n_heads * head_dim;
+        self.bind_strided(
+            ctx, q, q_rows, cache, layer, out, n_heads, n_kv_heads, head_dim, window, step, cap,
+        )
+    }
+
+    /// [`Attention::bind`] with token `t`'s queries at `q[t * q_row_stride..]` (the q part of
+    /// a fused `[q | k | v]` projection row); `out` stays `[cap][n_heads][head_dim]`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn bind_strided(
+        &self,
+        ctx: &GpuContext,
+        q: &wgpu::Buffer,
+        q_row_stride: usize,
+        cache: &KvCache,
+        layer: usize,
+        out: &wgpu::Buffer,
+        n_heads: usize,
+        n_kv_heads: usize,
+        head_dim: usize,
+        window: Option<usize>,
+        step: &wgpu::Buffer,
+        cap: usize,
+    ) -> Result<AttentionBinding> {
+        if q_row_stride < n_heads * head_dim || !q_row_stride.is_multiple_of(2) {
+            return Err(EngineError::Shape(format!(
+                "attention: query rows of {q_row_stride} values cannot hold {n_heads} heads of {head_dim} (or are odd)"
+            )));
+        }
         if cache.storage != self.storage {
             return Err(EngineError::Shape(format!(
                 "attention built for a {} cache bound to a {} cache",
@@ -158,7 +189,11 @@ impl Attention {
         }
         let (k_cache, v_cache) = cache.layer(layer)?;
         let n = cap * n_heads * head_dim;
-        check_len(q, n, "attention queries")?;
+        check_len(
+            q,
+            (cap - 1) * q_row_stride + n_heads * head_dim,
+            "attention queries",
+        )?;
         check_len(out, n, "attention output")?;
 
         let max_keys = window.map_or(ring, |w| w.min(ring));
@@ -176,6 +211,8 @@ impl Attention {
             window: to_u32(window.unwrap_or(0), "window")?,
             n_splits: to_u32(n_splits, "n_splits")?,
             scale: 1.0 / (head_dim as f32).sqrt(),
+            q_stride: to_u32(q_row_stride / 2, "q_row_stride")?,
+            _pad: [0; 3],
         };
         let uniform = buffers::uniform(ctx, "attention params", &params);
         let grid = check_grid(

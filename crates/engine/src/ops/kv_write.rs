@@ -13,7 +13,20 @@ struct KvWriteParams {
     kv_dim: u32,
     ring_len: u32,
     cap: u32,
-    _pad: u32,
+    src_stride: u32,
+    k_off: u32,
+    v_off: u32,
+    _pad: [u32; 2],
+}
+
+/// Where K and V sit in their source buffers, in values: row `t`'s K starts at
+/// `t * row_stride + k_offset` (separate buffers: stride kv_dim, offsets 0; the fused
+/// `[q | k | v]` projection: stride q_dim + 2 kv_dim, offsets q_dim and q_dim + kv_dim).
+#[derive(Clone, Copy, Debug)]
+pub struct KvSource {
+    pub row_stride: usize,
+    pub k_offset: usize,
+    pub v_offset: usize,
 }
 
 pub struct KvWrite {
@@ -55,6 +68,28 @@ impl KvWrite {
         step: &wgpu::Buffer,
         cap: usize,
     ) -> Result<KvWriteBinding> {
+        let layout = KvSource {
+            row_stride: cache.kv_dim,
+            k_offset: 0,
+            v_offset: 0,
+        };
+        self.bind_from(ctx, k_src, v_src, layout, cache, layer, step, cap)
+    }
+
+    /// [`KvWrite::bind`] with K and V rows laid out as `layout` says (`k_src` and `v_src` may be
+    /// the same buffer).
+    #[allow(clippy::too_many_arguments)]
+    pub fn bind_from(
+        &self,
+        ctx: &GpuContext,
+        k_src: &wgpu::Buffer,
+        v_src: &wgpu::Buffer,
+        layout: KvSource,
+        cache: &KvCache,
+        layer: usize,
+        step: &wgpu::Buffer,
+        cap: usize,
+    ) -> Result<KvWriteBinding> {
         if cache.storage != self.storage {
             return Err(EngineError::Shape(format!(
                 "kv_write built for a {} cache bound to a {} cache",
@@ -72,13 +107,29 @@ impl KvWrite {
         }
         let (k_cache, v_cache) = cache.layer(layer)?;
         let n = cap * cache.kv_dim;
-        check_len(k_src, n, "kv_write k source")?;
-        check_len(v_src, n, "kv_write v source")?;
+        let KvSource {
+            row_stride,
+            k_offset,
+            v_offset,
+        } = layout;
+        let in_row = |off: usize| off + cache.kv_dim <= row_stride && off.is_multiple_of(2);
+        if !row_stride.is_multiple_of(2) || !in_row(k_offset) || !in_row(v_offset) {
+            return Err(EngineError::Shape(format!(
+                "kv_write: K at {k_offset} and V at {v_offset} (even, {} values each) must lie in                  source rows of {row_stride} values (even)",
+                cache.kv_dim
+            )));
+        }
+        let rows = (cap - 1) * row_stride + cache.kv_dim;
+        check_len(k_src, rows + k_offset, "kv_write k source")?;
+        check_len(v_src, rows + v_offset, "kv_write v source")?;
         let params = KvWriteParams {
             kv_dim: to_u32(cache.kv_dim, "kv_dim")?,
             ring_len: to_u32(cache.ring_len, "ring_len")?,
             cap: to_u32(cap, "cap")?,
-            _pad: 0,
+            src_stride: to_u32(row_stride / 2, "row_stride")?,
+            k_off: to_u32(k_offset / 2, "k_offset")?,
+            v_off: to_u32(v_offset / 2, "v_offset")?,
+            _pad: [0; 2],
         };
         let uniform = buffers::uniform(ctx, "kv_write params", &params);
         let invocations = to_u32(n / 2, "kv_write pairs")?;

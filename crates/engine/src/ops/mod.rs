@@ -21,7 +21,7 @@ pub use argmax::{Argmax, ArgmaxBinding};
 pub use attention::{Attention, AttentionBinding};
 pub use embedding::{Embedding, EmbeddingBinding};
 pub use kv_cache::{KvCache, KvStorage};
-pub use kv_write::{KvWrite, KvWriteBinding};
+pub use kv_write::{KvSource, KvWrite, KvWriteBinding};
 pub use matmul::{Matmul, MatmulBinding};
 pub use matvec::{Matvec, MatvecBinding};
 pub use matvec::{MatvecVariant, NO_SUBGROUPS_ENV};

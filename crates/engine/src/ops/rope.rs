@@ -16,7 +16,8 @@ const WORKGROUP: u32 = 64;
 struct RopeParams {
     head_dim: u32,
     n_heads: u32,
-    _pad: [u32; 2],
+    row_stride: u32,
+    _pad: u32,
 }
 
 pub struct Rope {
@@ -57,17 +58,49 @@ impl Rope {
         step: &wgpu::Buffer,
         cap: usize,
     ) -> Result<RopeBinding> {
+        self.bind_rows(
+            ctx,
+            x,
+            n_heads,
+            head_dim,
+            n_heads * head_dim,
+            theta,
+            step,
+            cap,
+        )
+    }
+
+    /// Binds RoPE over the first `n_heads * head_dim` values of each of `cap` rows of
+    /// `row_stride` values (the q and k heads of a fused `[q | k | v]` projection).
+    #[allow(clippy::too_many_arguments)]
+    pub fn bind_rows(
+        &self,
+        ctx: &GpuContext,
+        x: &wgpu::Buffer,
+        n_heads: usize,
+        head_dim: usize,
+        row_stride: usize,
+        theta: f32,
+        step: &wgpu::Buffer,
+        cap: usize,
+    ) -> Result<RopeBinding> {
         if !head_dim.is_multiple_of(2) {
             return Err(EngineError::Shape(format!(
                 "RoPE needs an even head_dim, got {head_dim}"
             )));
         }
-        check_len(x, head_dim * n_heads * cap, "rope input")?;
+        if row_stride < n_heads * head_dim {
+            return Err(EngineError::Shape(format!(
+                "RoPE rows of {row_stride} values cannot hold {n_heads} heads of {head_dim}"
+            )));
+        }
+        check_len(x, row_stride * cap, "rope input")?;
         check_step(step)?;
         let params = RopeParams {
             head_dim: to_u32(head_dim, "head_dim")?,
             n_heads: to_u32(n_heads, "n_heads")?,
-            _pad: [0; 2],
+            row_stride: to_u32(row_stride, "row_stride")?,
+            _pad: 0,
         };
         let inv_freq = buffers::storage_from(ctx, "rope inv_freq", &inv_freq(head_dim, theta));
         let uniform = buffers::uniform(ctx, "rope params", &params);

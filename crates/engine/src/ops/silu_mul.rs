@@ -9,9 +9,11 @@ use crate::shaders;
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct ElementwiseParams {
+struct SiluMulParams {
     n: u32,
-    _pad: [u32; 3],
+    row_stride: u32,
+    up_offset: u32,
+    _pad: u32,
 }
 
 pub struct SiluMul {
@@ -49,14 +51,52 @@ impl SiluMul {
         step: &wgpu::Buffer,
         cap: usize,
     ) -> Result<SiluMulBinding> {
-        check_len(gate, n * cap, "silu_mul gate")?;
-        check_len(up, n * cap, "silu_mul up")?;
+        self.bind_rows(ctx, gate, up, n, 0, out, n, step, cap)
+    }
+
+    /// The gate over the fused `[cap x (gate | up)]` output of one matmul: row `t` holds gate
+    /// in `[0, n)` and up in `[n, 2n)`.
+    pub fn bind_fused(
+        &self,
+        ctx: &GpuContext,
+        gate_up: &wgpu::Buffer,
+        out: &wgpu::Buffer,
+        n: usize,
+        step: &wgpu::Buffer,
+        cap: usize,
+    ) -> Result<SiluMulBinding> {
+        self.bind_rows(ctx, gate_up, gate_up, 2 * n, n, out, n, step, cap)
+    }
+
+    /// Token `t`'s gate at `gate[t * row_stride..][..n]`, its up at
+    /// `up[t * row_stride + up_offset..][..n]`; `out` is `[cap x n]`.
+    #[allow(clippy::too_many_arguments)]
+    fn bind_rows(
+        &self,
+        ctx: &GpuContext,
+        gate: &wgpu::Buffer,
+        up: &wgpu::Buffer,
+        row_stride: usize,
+        up_offset: usize,
+        out: &wgpu::Buffer,
+        n: usize,
+        step: &wgpu::Buffer,
+        cap: usize,
+    ) -> Result<SiluMulBinding> {
+        check_len(gate, row_stride * cap, "silu_mul gate")?;
+        check_len(
+            up,
+            row_stride * cap.saturating_sub(1) + up_offset + n,
+            "silu_mul up",
+        )?;
         check_len(out, n * cap, "silu_mul output")?;
         check_step(step)?;
         let total = to_u32(n * cap, "n x cap")?;
-        let params = ElementwiseParams {
+        let params = SiluMulParams {
             n: to_u32(n, "n")?,
-            _pad: [0; 3],
+            row_stride: to_u32(row_stride, "row_stride")?,
+            up_offset: to_u32(up_offset, "up_offset")?,
+            _pad: 0,
         };
         let uniform = buffers::uniform(ctx, "silu_mul params", &params);
         Ok(SiluMulBinding {
