@@ -26,7 +26,7 @@ const context = await chromium.launchPersistentContext(userDataDir, { executable
 try {
   const page = await context.newPage();
   // No ?model=: the script loads it itself, to read the memory before and after.
-  await page.goto(PAGE_URL);
+  await page.goto(PAGE_URL, { waitUntil: 'domcontentloaded' });
   await page.waitForFunction(() => window.__mistral?.engine, null, { timeout: 120_000 });
   const result = await page.evaluate(async ({ url, tokens, runs }) => {
     const engine = window.__mistral.engine;
