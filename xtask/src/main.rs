@@ -16,6 +16,7 @@ mod bench_web;
 mod build_web;
 mod demo;
 mod fuzz;
+mod http1;
 mod npm_pack_check;
 mod serve;
 mod serve_web;

@@ -11,22 +11,19 @@
 //! `{"total": 12, "paths": {"/models/x.gguf": 5}}` and `GET` or `POST /__requests/reset`
 //! clears the counts (these two paths are not counted).
 
+use crate::http1::{Listener, Method, Request, Response};
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{SystemTime, UNIX_EPOCH};
-use tiny_http::{Header, Method, Request, Response, StatusCode};
 
 /// A running server; stops when dropped.
 pub struct Server {
-    addr: SocketAddr,
-    http: Arc<tiny_http::Server>,
+    listener: Listener,
     counts: Arc<Mutex<Counts>>,
-    accept: Option<JoinHandle<()>>,
 }
 
 #[derive(Default)]
@@ -41,38 +38,20 @@ impl Server {
         let root = root
             .canonicalize()
             .map_err(|e| format!("cannot serve {}: {e}", root.display()))?;
-        let http = tiny_http::Server::http(("127.0.0.1", port))
+        let socket = TcpListener::bind(("127.0.0.1", port))
             .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
-        let addr = http
-            .server_addr()
-            .to_ip()
-            .ok_or("the server is not on an IP address")?;
-        let http = Arc::new(http);
         let counts = Arc::new(Mutex::new(Counts::default()));
-        let accept = {
-            let (http, counts) = (http.clone(), counts.clone());
-            std::thread::spawn(move || {
-                // One thread per request: the page, its worker and a model download proceed
-                // together. The loop ends when `Drop` unblocks the server.
-                for request in http.incoming_requests() {
-                    let (root, counts) = (root.clone(), counts.clone());
-                    std::thread::spawn(move || handle(&root, &counts, request));
-                }
-            })
+        let handler = {
+            let counts = counts.clone();
+            Arc::new(move |request: &Request| respond(&root, &counts, request))
         };
-        Ok(Server {
-            addr,
-            http,
-            counts,
-            accept: Some(accept),
-        })
+        let listener = Listener::start(socket, handler).map_err(|e| e.to_string())?;
+        Ok(Server { listener, counts })
     }
 
     /// Blocks until the process is killed (Ctrl-C).
-    pub fn wait(mut self) {
-        if let Some(accept) = self.accept.take() {
-            let _ = accept.join();
-        }
+    pub fn wait(self) {
+        self.listener.wait();
     }
 }
 
@@ -81,12 +60,12 @@ impl Server {
 impl Server {
     /// The bound address (the real port when started with port 0).
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.listener.addr()
     }
 
     /// `http://127.0.0.1:PORT` (no trailing slash).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.addr())
     }
 
     /// Requests so far for one decoded path (e.g. "/models/x.gguf"), any method.
@@ -106,22 +85,8 @@ impl Server {
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.http.unblock();
-        if let Some(accept) = self.accept.take() {
-            let _ = accept.join();
-        }
-    }
-}
-
-type Reply = Response<Box<dyn Read + Send>>;
-
-fn handle(root: &Path, counts: &Mutex<Counts>, request: Request) {
-    let reply = respond(root, counts, &request);
-    // A client that went away (a cancelled download) is not an error of the server.
-    let _ = request.respond(reply);
-}
+type Reply = Response;
+type Header = (String, String);
 
 fn respond(root: &Path, counts: &Mutex<Counts>, request: &Request) -> Reply {
     let Some(rel) = sanitize(request.url()) else {
@@ -172,10 +137,13 @@ fn serve_file(root: &Path, rel: &[String], request: &Request) -> Reply {
         header("ETag", &etag),
         header("Last-Modified", &http_date(mtime)),
     ];
-    if request_header(request, "If-None-Match").is_some_and(|v| etag_matches(v, &etag)) {
+    if request
+        .header("If-None-Match")
+        .is_some_and(|v| etag_matches(v, &etag))
+    {
         return reply(304, headers, Box::new(std::io::empty()), 0);
     }
-    let (status, start, count) = match parse_range(request_header(request, "Range"), len) {
+    let (status, start, count) = match parse_range(request.header("Range"), len) {
         Range::Full => (200, 0, len),
         Range::Partial(first, last) => {
             headers.push(header(
@@ -204,10 +172,12 @@ fn preflight() -> Reply {
 
 /// Every response: CORS for cross-origin fetches, no heuristic caching, a fixed length.
 fn reply(status: u16, headers: Vec<Header>, body: Box<dyn Read + Send>, len: u64) -> Reply {
-    let mut r = Response::new(StatusCode(status), headers, body, Some(len as usize), None)
-        // tiny_http sends bodies >= 32 KiB chunked, without Content-Length; the page's
-        // download progress needs the length.
-        .with_chunked_threshold(usize::MAX);
+    let mut r = Response {
+        status,
+        headers,
+        body,
+        len,
+    };
     for (name, value) in [
         ("Access-Control-Allow-Origin", "*"),
         (
@@ -216,13 +186,13 @@ fn reply(status: u16, headers: Vec<Header>, body: Box<dyn Read + Send>, len: u64
         ),
         ("Cache-Control", "no-cache"),
     ] {
-        r.add_header(header(name, value));
+        r.headers.push(header(name, value));
     }
     r
 }
 
 fn with(mut r: Reply, name: &str, value: &str) -> Reply {
-    r.add_header(header(name, value));
+    r.headers.push(header(name, value));
     r
 }
 
@@ -241,15 +211,7 @@ fn json(body: &str) -> Reply {
 }
 
 fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("ASCII header")
-}
-
-fn request_header<'a>(request: &'a Request, name: &'static str) -> Option<&'a str> {
-    request
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv(name))
-        .map(|h| h.value.as_str())
+    (name.to_string(), value.to_string())
 }
 
 fn counts_json(counts: &Counts) -> String {

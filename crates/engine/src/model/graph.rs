@@ -167,6 +167,23 @@ impl Graph {
                 k.rope
                     .bind_rows(ctx, x, heads, c.head_dim, row, c.rope_theta, step, cap)
             };
+            // Queries at `q[t * row..]`, whether in their own buffer or a `[q | k | v]` row.
+            let attend = |q: &wgpu::Buffer, row: usize| {
+                k.attention.bind_strided(
+                    ctx,
+                    q,
+                    row,
+                    cache,
+                    l,
+                    &att,
+                    c.n_heads,
+                    c.n_kv_heads,
+                    c.head_dim,
+                    c.sliding_window,
+                    step,
+                    cap,
+                )
+            };
             let (attn_in, kv_write, attention) = match &lw.qkv {
                 Projection::Fused(w) => {
                     let layout = KvSource {
@@ -181,20 +198,7 @@ impl Graph {
                         },
                         k.kv_write
                             .bind_from(ctx, &qkv, &qkv, layout, cache, l, step, cap)?,
-                        k.attention.bind_strided(
-                            ctx,
-                            &qkv,
-                            qkv_row,
-                            cache,
-                            l,
-                            &att,
-                            c.n_heads,
-                            c.n_kv_heads,
-                            c.head_dim,
-                            c.sliding_window,
-                            step,
-                            cap,
-                        )?,
+                        attend(&qkv, qkv_row)?,
                     )
                 }
                 Projection::Separate(w) => (
@@ -206,19 +210,7 @@ impl Graph {
                         rope_k: rope(&kk, c.n_kv_heads, c.kv_dim())?,
                     },
                     k.kv_write.bind(ctx, &kk, &v, cache, l, step, cap)?,
-                    k.attention.bind(
-                        ctx,
-                        &q,
-                        cache,
-                        l,
-                        &att,
-                        c.n_heads,
-                        c.n_kv_heads,
-                        c.head_dim,
-                        c.sliding_window,
-                        step,
-                        cap,
-                    )?,
+                    attend(&q, c.q_dim())?,
                 ),
             };
             let (ffn_in, silu_mul) = match &lw.gate_up {
