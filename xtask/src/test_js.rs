@@ -8,10 +8,9 @@
 use crate::build_web;
 use crate::serve::Server;
 use crate::shell::root;
-use crate::shell::run_in;
+use crate::shell::{run_capturing, run_in};
 use crate::test_summary::Counts;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// A suite's counts, or its counts and what failed.
 type Suite = fn() -> Result<Counts, (Counts, String)>;
@@ -143,22 +142,4 @@ fn finish(c: Counts, ok: bool, what: &str) -> Result<Counts, (Counts, String)> {
         };
         Err((c, what.to_string()))
     }
-}
-
-/// Runs `cmd`, passing its output through and keeping stdout to read counts from.
-fn run_capturing(cmd: &mut Command) -> Result<(String, bool), String> {
-    eprintln!("$ {cmd:?}");
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
-    let mut out = String::new();
-    for line in BufReader::new(child.stdout.take().expect("piped")).lines() {
-        let Ok(line) = line else { break };
-        println!("{line}");
-        out.push_str(&line);
-        out.push('\n');
-    }
-    let status = child.wait().map_err(|e| e.to_string())?;
-    Ok((out, status.success()))
 }

@@ -3,9 +3,8 @@
 //! rather than for the last (often empty) doc-test binary. The JavaScript suites add their
 //! counts to the same line.
 
-use crate::shell::root;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use crate::shell::{root, run_capturing};
+use std::process::Command;
 
 /// One `cargo` invocation: its arguments and extra environment.
 pub type TestRun<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
@@ -79,58 +78,35 @@ pub fn report(totals: Counts, failure: Option<String>) -> Result<(), String> {
 }
 
 fn run_one(args: &[&str], env: &[(&str, &str)]) -> Result<Counts, (Counts, String)> {
-    eprintln!(
-        "$ {} cargo {}",
-        env.iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(" "),
-        args.join(" ")
-    );
-    let mut child = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(args)
-        .envs(env.iter().copied())
-        .current_dir(root())
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| (Counts::failed(1), format!("cannot start cargo test: {e}")))?;
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.args(args).envs(env.iter().copied()).current_dir(root());
+    let (out, success) = run_capturing(&mut cmd).map_err(|e| (Counts::failed(1), e))?;
     let (mut passed, mut failed, mut ignored) = (0u64, 0u64, 0u64);
-    let stdout = child.stdout.take().expect("piped stdout");
-    for line in BufReader::new(stdout).lines() {
-        let Ok(line) = line else { break };
-        println!("{line}");
-        if let Some(rest) = line.strip_prefix("test result: ") {
-            for part in rest.split(';') {
-                let mut words = part.split_whitespace().rev();
-                let (Some(kind), Some(n)) = (words.next(), words.next()) else {
-                    continue;
-                };
-                let n: u64 = n.parse().unwrap_or(0);
-                match kind {
-                    "passed" => passed += n,
-                    "failed" => failed += n,
-                    "ignored" => ignored += n,
-                    _ => {}
-                }
+    for rest in out.lines().filter_map(|l| l.strip_prefix("test result: ")) {
+        for part in rest.split(';') {
+            let mut words = part.split_whitespace().rev();
+            let (Some(kind), Some(n)) = (words.next(), words.next()) else {
+                continue;
+            };
+            let n: u64 = n.parse().unwrap_or(0);
+            match kind {
+                "passed" => passed += n,
+                "failed" => failed += n,
+                "ignored" => ignored += n,
+                _ => {}
             }
         }
     }
-    let status = child
-        .wait()
-        .map_err(|e| (Counts::failed(1), e.to_string()))?;
     let counts = Counts {
         passed,
         failed,
         ignored,
     };
-    if status.success() && failed == 0 {
+    if success && failed == 0 {
         Ok(counts)
     } else {
         // A build failure runs no test: count it as one failure so the total shows it.
         let counts = counts + Counts::failed((failed == 0) as u64);
-        Err((
-            counts,
-            format!("cargo {}: {failed} failed ({status})", args.join(" ")),
-        ))
+        Err((counts, format!("cargo {}: {failed} failed", args.join(" "))))
     }
 }

@@ -6,12 +6,13 @@
 //!
 //! `MISTRAL_WGPU_ADAPTER` / `WGPU_BACKEND` choose the adapter.
 
-use std::time::Instant;
+#[path = "common/bench.rs"]
+mod bench;
 
+use bench::{time_per_call, values};
 use mistral_engine::ops::Matmul;
 use mistral_engine::step::StepBuffer;
-use mistral_engine::wgpu;
-use mistral_engine::{buffers, GpuContext, GpuTensor};
+use mistral_engine::{buffers, GpuTensor};
 use mistral_formats::{quant, TensorType};
 
 struct Args {
@@ -60,51 +61,9 @@ fn parse_args() -> Args {
     a
 }
 
-/// Deterministic values in [-1, 1) (an LCG is plenty for a benchmark).
-fn values(n: usize, seed: u64) -> Vec<f32> {
-    let mut s = seed;
-    (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-        })
-        .collect()
-}
-
-/// Seconds per call of `record`, timed over `iters` calls in one compute pass after a warm-up.
-fn time_per_call(
-    ctx: &GpuContext,
-    iters: usize,
-    record: &dyn Fn(&mut wgpu::ComputePass<'_>),
-) -> f64 {
-    let run = |n: usize| {
-        let mut enc = ctx.device.create_command_encoder(&Default::default());
-        {
-            let mut pass = enc.begin_compute_pass(&Default::default());
-            for _ in 0..n {
-                record(&mut pass);
-            }
-        }
-        ctx.queue.submit(Some(enc.finish()));
-        ctx.device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .expect("poll");
-    };
-    run(1);
-    let start = Instant::now();
-    run(iters);
-    start.elapsed().as_secs_f64() / iters as f64
-}
-
 fn main() {
     let args = parse_args();
-    let ctx = GpuContext::new_blocking(None).unwrap_or_else(|e| {
-        eprintln!("error: {e}");
-        std::process::exit(1)
-    });
-    println!("adapter: {}", ctx.adapter);
+    let ctx = bench::gpu();
     println!(
         "matmul {}x{}, chunk {} tokens, {} iterations",
         args.rows, args.cols, args.chunk, args.iters

@@ -11,13 +11,18 @@
 //! one-row-per-invocation kernel reading Q8_0/Q4_0 blocks straight from the GGUF bytes through
 //! an unaligned u32 loader. `MISTRAL_WGPU_ADAPTER` / `WGPU_BACKEND` choose the adapter.
 
-use std::time::Instant;
+#[path = "common/bench.rs"]
+mod bench;
 
+use bench::{time_per_call, values};
 use mistral_engine::ops::{Matvec, MatvecVariant};
 use mistral_engine::shaders::{self, F16Decode};
 use mistral_engine::wgpu;
 use mistral_engine::{buffers, GpuContext, GpuTensor};
 use mistral_formats::{quant, TensorType};
+
+/// The seed of the weights and of x (the same stream, as before this was shared).
+const WEIGHT_SEED: u64 = 0x2545f4914f6cdd1d;
 
 struct Args {
     rows: usize,
@@ -62,51 +67,9 @@ fn parse_args() -> Args {
     a
 }
 
-/// Deterministic weights in [-1, 1) (an LCG is plenty for a benchmark).
-fn weights(n: usize) -> Vec<f32> {
-    let mut s = 0x2545f4914f6cdd1du64;
-    (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-        })
-        .collect()
-}
-
-/// Seconds per call of `record`, timed over `iters` calls in one compute pass after a warm-up.
-fn time_per_call(
-    ctx: &GpuContext,
-    iters: usize,
-    record: &dyn Fn(&mut wgpu::ComputePass<'_>),
-) -> f64 {
-    let run = |n: usize| {
-        let mut enc = ctx.device.create_command_encoder(&Default::default());
-        {
-            let mut pass = enc.begin_compute_pass(&Default::default());
-            for _ in 0..n {
-                record(&mut pass);
-            }
-        }
-        ctx.queue.submit(Some(enc.finish()));
-        ctx.device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .expect("poll");
-    };
-    run(2);
-    let start = Instant::now();
-    run(iters);
-    start.elapsed().as_secs_f64() / iters as f64
-}
-
 fn main() {
     let args = parse_args();
-    let ctx = GpuContext::new_blocking(None).unwrap_or_else(|e| {
-        eprintln!("error: {e}");
-        std::process::exit(1)
-    });
-    println!("adapter: {}", ctx.adapter);
+    let ctx = bench::gpu();
     println!(
         "matvec {}x{}, {} iterations",
         args.rows, args.cols, args.iters
@@ -119,8 +82,8 @@ fn main() {
         .into_iter()
         .filter(|v| args.variant.is_none_or(|only| only == *v) && v.supported(&ctx))
         .collect();
-    let w = weights(args.rows * args.cols);
-    let x = weights(args.cols);
+    let w = values(args.rows * args.cols, WEIGHT_SEED);
+    let x = values(args.cols, WEIGHT_SEED);
     let x_buf = buffers::storage_from(&ctx, "x", &x);
     let y_buf = buffers::storage(&ctx, "y", args.rows);
     for ty in [
