@@ -131,10 +131,7 @@ fn target_dir() -> PathBuf {
 fn prepare() -> Result<(), String> {
     crate::test_web::prepare()?;
     if !has("npm") || !has("node") {
-        sh(Command::new("apt-get").arg("update"))?;
-        sh(Command::new("apt-get")
-            .args(["install", "-y", "nodejs", "npm"])
-            .env("DEBIAN_FRONTEND", "noninteractive"))?;
+        crate::setup::apt_install(&[], &["nodejs", "npm"])?;
     }
     Ok(())
 }

@@ -29,16 +29,35 @@ pub fn run() -> Result<(), String> {
     {
         apt.extend(["libegl1", "libegl-mesa0", "libgl1-mesa-dri"]);
     }
-    if !apt.is_empty() {
-        apt_install(&apt)?;
+    // The browser tests: headless Chromium with its WebDriver, and node/npm for the package and
+    // Playwright, with their recommended packages (fonts for the screenshots). Installed here,
+    // in the same apt run, rather than by test-web / build-web, which only install them when
+    // called on their own.
+    let mut browser: Vec<&str> = Vec::new();
+    if !Path::new("/usr/bin/chromium").exists() || !Path::new("/usr/bin/chromedriver").exists() {
+        browser.extend(["chromium", "chromium-driver"]);
+    }
+    if !has("node") || !has("npm") {
+        browser.extend(["nodejs", "npm"]);
+    }
+    if !apt.is_empty() || !browser.is_empty() {
+        apt_install(&apt, &browser)?;
     }
     Ok(())
 }
 
-fn apt_install(packages: &[&str]) -> Result<(), String> {
+/// One `apt-get update`, then installs `bare` without their recommended packages and `full`
+/// with them (non-interactively).
+pub fn apt_install(bare: &[&str], full: &[&str]) -> Result<(), String> {
     sh(Command::new("apt-get").arg("update"))?;
-    sh(Command::new("apt-get")
-        .args(["install", "-y", "--no-install-recommends"])
-        .args(packages)
-        .env("DEBIAN_FRONTEND", "noninteractive"))
+    for (packages, extra) in [(bare, Some("--no-install-recommends")), (full, None)] {
+        if !packages.is_empty() {
+            sh(Command::new("apt-get")
+                .args(["install", "-y"])
+                .args(extra)
+                .args(packages)
+                .env("DEBIAN_FRONTEND", "noninteractive"))?;
+        }
+    }
+    Ok(())
 }

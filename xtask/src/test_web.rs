@@ -47,10 +47,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
 /// Installs what the browser tests need when it is missing.
 pub fn prepare() -> Result<(), String> {
     if !Path::new("/usr/bin/chromium").exists() || !Path::new(CHROMEDRIVER).exists() {
-        sh(Command::new("apt-get").arg("update"))?;
-        sh(Command::new("apt-get")
-            .args(["install", "-y", "chromium", "chromium-driver"])
-            .env("DEBIAN_FRONTEND", "noninteractive"))?;
+        crate::setup::apt_install(&[], &["chromium", "chromium-driver"])?;
     }
     if !wasm32_installed() {
         sh(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
