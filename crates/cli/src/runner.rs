@@ -34,6 +34,7 @@ impl Runner {
                         KvPrecision::F32 => KvStorage::F32,
                         KvPrecision::F16 => KvStorage::F16,
                     },
+                    ..ModelOptions::default()
                 };
                 let pb = bar(model.tensors.len() as u64, "uploading");
                 // The user's budget, else (CPU adapters) the system memory available.

@@ -50,6 +50,8 @@ pub enum EngineError {
     Shape(String),
     #[error(transparent)]
     Format(#[from] FormatError),
+    #[error(transparent)]
+    KernelChoice(#[from] crate::kernel_family::ParseKernelChoiceError),
 }
 
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;

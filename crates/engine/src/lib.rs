@@ -8,6 +8,7 @@
 pub mod buffers;
 pub mod context;
 pub mod error;
+pub mod kernel_family;
 pub mod layout;
 pub mod model;
 pub mod ops;
@@ -20,6 +21,7 @@ pub use context::{
     default_backends, list_adapters, AdapterSummary, GpuContext, KernelFeatures, ADAPTER_ENV,
 };
 pub use error::{EngineError, Result};
+pub use kernel_family::{AdapterFacts, KernelChoice, KernelFamily, KERNELS_ENV};
 pub use layout::WeightFormat;
 pub use tensor::{GpuTensor, GpuTensorPart};
 

@@ -35,6 +35,7 @@ fn load(model: &ModelFile, chunk: usize, kv: KvStorage) -> GpuModel {
         prefill_chunk: chunk,
         context: 64,
         kv_storage: kv,
+        ..ModelOptions::default()
     };
     pollster::block_on(GpuModel::load(gpu(), model, &opts, None, |_| {})).unwrap()
 }

@@ -169,6 +169,7 @@ fn model_top_k_equals_the_top_k_of_the_read_back_logits() {
         prefill_chunk: 4,
         context: 64,
         kv_storage: KvStorage::F32,
+        ..ModelOptions::default()
     };
     let mut m = pollster::block_on(GpuModel::load(ctx, &model, &opts, None, |_| {})).unwrap();
     let vocab = m.config().vocab_size;

@@ -411,6 +411,7 @@ fn model_options(file: &ModelFile, options: &LoadOptions) -> WebResult<ModelOpti
         prefill_chunk: options.prefill_chunk.unwrap_or(defaults.prefill_chunk),
         context: options.context_length.unwrap_or(c.context_length.min(4096)),
         kv_storage: KvStorage::F32,
+        ..ModelOptions::default()
     };
     let f32_bytes = KvCache::bytes(c.n_layers, opts.ring_len(c), c.kv_dim(), KvStorage::F32);
     opts.kv_storage = match options.kv_precision.as_deref().unwrap_or("auto") {

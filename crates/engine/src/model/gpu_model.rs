@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::context::GpuContext;
 use crate::error::{EngineError, Result};
+use crate::kernel_family::{AdapterFacts, KernelFamily};
 use crate::layout::WeightFormat;
 use crate::ops::{KvCache, TopK};
 use crate::readback::{staging_buffer, submit_and_read_via};
@@ -51,6 +52,9 @@ pub struct GpuModel {
     config: ModelConfig,
     memory: MemoryEstimate,
     chunk: usize,
+    family: KernelFamily,
+    /// Why `family` was chosen (the table's reason, or what forced it).
+    family_reason: String,
     kernels: Kernels,
     // Here rather than in `Kernels`: only the heads use it, and only for sampled steps.
     weights: GpuWeights,
@@ -102,6 +106,7 @@ impl GpuModel {
             }
         }
         let chunk = opts.effective_chunk(&config);
+        let (family, family_reason) = opts.kernels.resolve(&AdapterFacts::from(&ctx.adapter))?;
         let ring_len = opts.ring_len(&config);
 
         progress(LoadProgress {
@@ -169,6 +174,8 @@ impl GpuModel {
             config,
             memory,
             chunk,
+            family,
+            family_reason,
             kernels,
             weights,
             _cache: cache,
@@ -183,6 +190,11 @@ impl GpuModel {
 
     pub fn config(&self) -> &ModelConfig {
         &self.config
+    }
+
+    /// The kernel family this model runs, and why it was chosen.
+    pub fn kernel_family(&self) -> (KernelFamily, &str) {
+        (self.family, &self.family_reason)
     }
 
     pub fn memory(&self) -> MemoryEstimate {

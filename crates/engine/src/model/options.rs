@@ -1,5 +1,6 @@
 //! What a user chooses when loading a model onto the GPU.
 
+use crate::kernel_family::KernelChoice;
 use crate::ops::KvStorage;
 use mistral_formats::ModelConfig;
 
@@ -11,6 +12,8 @@ pub struct ModelOptions {
     pub context: usize,
     /// K/V precision on the GPU.
     pub kv_storage: KvStorage,
+    /// Kernel family: the adapter table's pick, or forced (`--kernels`).
+    pub kernels: KernelChoice,
 }
 
 impl Default for ModelOptions {
@@ -19,6 +22,7 @@ impl Default for ModelOptions {
             prefill_chunk: 32,
             context: 4096,
             kv_storage: KvStorage::F32,
+            kernels: KernelChoice::Auto,
         }
     }
 }
