@@ -55,9 +55,9 @@ pub struct GpuModel {
     family: KernelFamily,
     /// Why `family` was chosen (the table's reason, or what forced it).
     family_reason: String,
-    kernels: Kernels,
-    // Here rather than in `Kernels`: only the heads use it, and only for sampled steps.
-    weights: GpuWeights,
+    // The dispatches hold the pipelines and bind groups (which keep the weight buffers alive);
+    // the weights are kept here too so that dropping the model visibly drops them.
+    _weights: GpuWeights,
     // Kept alive: the graphs' bind groups reference the cache and step buffers.
     _cache: KvCache,
     step: StepBuffer,
@@ -176,8 +176,7 @@ impl GpuModel {
             chunk,
             family,
             family_reason,
-            kernels,
-            weights,
+            _weights: weights,
             _cache: cache,
             step,
             _step_one: step_one,
@@ -195,6 +194,17 @@ impl GpuModel {
     /// The kernel family this model runs, and why it was chosen.
     pub fn kernel_family(&self) -> (KernelFamily, &str) {
         (self.family, &self.family_reason)
+    }
+
+    /// Dispatches one greedy decode token records: the layer stack, the output head and the
+    /// argmax.
+    pub fn dispatches_per_token(&self) -> usize {
+        self.decode.layer_dispatches().len() + self.decode.head_all.dispatches().len()
+    }
+
+    /// Dispatches of one decoder layer (the first) in a decode step.
+    pub fn dispatches_per_layer(&self) -> usize {
+        self.decode.dispatches_per_layer()
     }
 
     pub fn memory(&self) -> MemoryEstimate {
@@ -317,13 +327,11 @@ impl GpuModel {
         let mut enc = ctx.device.create_command_encoder(&Default::default());
         {
             let mut pass = enc.begin_compute_pass(&Default::default());
-            graph.encode_layers(&self.kernels, &self.weights, &mut pass);
+            graph.encode_layers(&mut pass);
             if matches!(want, Want::AllLogits) || (n == 1 && !matches!(want, Want::Nothing)) {
-                graph
-                    .head_all
-                    .encode(&self.kernels, &self.weights, &mut pass);
+                graph.head_all.encode(&mut pass);
                 if n == 1 && matches!(want, Want::TopK(_)) {
-                    graph.head_all.encode_top_k(&self.kernels.topk, &mut pass);
+                    graph.head_all.encode_top_k(&mut pass);
                 }
             }
         }
@@ -342,11 +350,9 @@ impl GpuModel {
                 dim * 4,
             );
             let mut pass = enc.begin_compute_pass(&Default::default());
-            graph
-                .head_last
-                .encode(&self.kernels, &self.weights, &mut pass);
+            graph.head_last.encode(&mut pass);
             if matches!(want, Want::TopK(_)) {
-                graph.head_last.encode_top_k(&self.kernels.topk, &mut pass);
+                graph.head_last.encode_top_k(&mut pass);
             }
         }
         self.pos += n;

@@ -4,74 +4,18 @@
 use crate::buffers;
 use crate::context::GpuContext;
 use crate::error::Result;
-use crate::ops::{
-    AddBinding, AddRmsNormBinding, ArgmaxBinding, AttentionBinding, EmbeddingBinding, KvCache,
-    KvSource, KvWriteBinding, MatmulBinding, RmsNormBinding, RopeBinding, SiluMulBinding, TopK,
-    TopKBinding,
-};
-use crate::tensor::GpuTensor;
+use crate::ops::{Dispatches, KvCache, KvSource, TopK, TopKBinding};
 use mistral_formats::ModelConfig;
 
 use super::kernels::Kernels;
 use super::weights::{GpuWeights, Projection};
 
-/// The RMSNorm opening a block: plain for the first layer; fused with the previous layer's
-/// feed-forward residual add for the others (one dispatch instead of two).
-enum BlockNorm {
-    Plain(RmsNormBinding),
-    AfterResidual(AddRmsNormBinding),
-}
-
-/// The attention block's input projections and RoPE.
-enum AttnInput {
-    /// One matmul writes `[q | k | v]` rows; one RoPE rotates the q and k heads of each row
-    /// (they are adjacent).
-    Fused {
-        qkv: MatmulBinding,
-        rope: RopeBinding,
-    },
-    Separate {
-        q: MatmulBinding,
-        k: MatmulBinding,
-        v: MatmulBinding,
-        rope_q: RopeBinding,
-        rope_k: RopeBinding,
-    },
-}
-
-/// The feed-forward block's gate and up projections.
-enum FfnInput {
-    /// One matmul writes `[gate | up]` rows.
-    Fused(MatmulBinding),
-    Separate {
-        gate: MatmulBinding,
-        up: MatmulBinding,
-    },
-}
-
-struct LayerBindings {
-    attn_norm: BlockNorm,
-    attn_in: AttnInput,
-    kv_write: KvWriteBinding,
-    attention: AttentionBinding,
-    o: MatmulBinding,
-    /// x += o, then h = ffn_norm(x).
-    attn_residual_ffn_norm: AddRmsNormBinding,
-    ffn_in: FfnInput,
-    silu_mul: SiluMulBinding,
-    down: MatmulBinding,
-    /// Only the last layer adds its own feed-forward output; the others leave it to the next
-    /// layer's fused norm.
-    ffn_residual: Option<AddBinding>,
-}
-
 /// Final norm, output head and argmax over `rows` tokens of a hidden-state buffer, plus a
 /// top-k of the last row that only sampled steps encode (k rounds over the vocabulary cost more
 /// than an argmax).
 pub(crate) struct HeadBindings {
-    norm: RmsNormBinding,
-    head: MatmulBinding,
-    argmax: ArgmaxBinding,
+    /// Norm, output head and argmax, in order.
+    main: Dispatches,
     pub logits: wgpu::Buffer,
     pub argmax_out: wgpu::Buffer,
     /// Bound once with k = `TopK::MAX_K`: ids in `[0, MAX_K)`, value bits in `[MAX_K, 2 MAX_K)`;
@@ -87,8 +31,10 @@ pub(crate) struct Graph {
     pub ids: wgpu::Buffer,
     /// Hidden states `[cap x dim]`: the residual stream.
     pub x: wgpu::Buffer,
-    embedding: EmbeddingBinding,
-    layers: Vec<LayerBindings>,
+    /// The embedding, then every layer's dispatches in order: what a step replays.
+    layers: Dispatches,
+    /// Dispatches of the first layer alone (a decode step's per-layer count).
+    per_layer: usize,
     /// Head over all `cap` rows (the `logits` command, tests).
     pub head_all: HeadBindings,
     /// Head over one row: the last token's hidden state copied into `x_last` (generation).
@@ -135,125 +81,112 @@ impl Graph {
         let mm = |t: &crate::tensor::GpuTensor, x: &wgpu::Buffer, y: &wgpu::Buffer| {
             k.matmul(t.format).bind(ctx, t, x, y, step, cap)
         };
-        let embedding = k.embedding.bind(ctx, &w.token_embd, &ids, &x, step, cap)?;
-        let mut layers = Vec::with_capacity(w.layers.len());
+        let mut layers = k.embedding.bind(ctx, &w.token_embd, &ids, &x, step, cap)?;
+        let mut per_layer = 0;
         let n_layers = w.layers.len();
         for (l, lw) in w.layers.iter().enumerate() {
-            let attn_norm = if l == 0 {
-                BlockNorm::Plain(k.rms_norm.bind(
-                    ctx,
-                    &x,
-                    &lw.attn_norm,
-                    &h,
-                    c.dim,
-                    c.norm_eps,
-                    step,
-                    cap,
-                )?)
+            let before = layers.len();
+            let mut push = |d: Dispatches| layers.append(&d);
+            // The RMSNorm opening a block: plain for the first layer; fused with the previous
+            // layer's feed-forward residual add for the others (one dispatch instead of two).
+            push(if l == 0 {
+                k.rms_norm
+                    .bind(ctx, &x, &lw.attn_norm, &h, c.dim, c.norm_eps, step, cap)?
             } else {
-                BlockNorm::AfterResidual(k.add_rms_norm.bind(
-                    ctx,
-                    &x,
-                    &o,
-                    &lw.attn_norm,
-                    &h,
-                    c.dim,
-                    c.norm_eps,
-                    step,
-                    cap,
-                )?)
-            };
+                k.add_rms_norm
+                    .bind(ctx, &x, &o, &lw.attn_norm, &h, c.dim, c.norm_eps, step, cap)?
+            });
             let rope = |x: &wgpu::Buffer, heads: usize, row: usize| {
                 k.rope
                     .bind_rows(ctx, x, heads, c.head_dim, row, c.rope_theta, step, cap)
+                    .map(|r| r.dispatches)
             };
             // Queries at `q[t * row..]`, whether in their own buffer or a `[q | k | v]` row.
             let attend = |q: &wgpu::Buffer, row: usize| {
-                k.attention.bind_strided(
-                    ctx,
-                    q,
-                    row,
-                    cache,
-                    l,
-                    &att,
-                    c.n_heads,
-                    c.n_kv_heads,
-                    c.head_dim,
-                    c.sliding_window,
-                    step,
-                    cap,
-                )
+                k.attention
+                    .bind_strided(
+                        ctx,
+                        q,
+                        row,
+                        cache,
+                        l,
+                        &att,
+                        c.n_heads,
+                        c.n_kv_heads,
+                        c.head_dim,
+                        c.sliding_window,
+                        step,
+                        cap,
+                    )
+                    .map(|a| a.dispatches)
             };
-            let (attn_in, kv_write, attention) = match &lw.qkv {
+            match &lw.qkv {
+                // One matmul writes `[q | k | v]` rows; one RoPE rotates the q and k heads of
+                // each row (they are adjacent).
                 Projection::Fused(w) => {
                     let layout = KvSource {
                         row_stride: qkv_row,
                         k_offset: c.q_dim(),
                         v_offset: c.q_dim() + c.kv_dim(),
                     };
-                    (
-                        AttnInput::Fused {
-                            qkv: mm(w, &h, &qkv)?,
-                            rope: rope(&qkv, c.n_heads + c.n_kv_heads, qkv_row)?,
-                        },
+                    push(mm(w, &h, &qkv)?);
+                    push(rope(&qkv, c.n_heads + c.n_kv_heads, qkv_row)?);
+                    push(
                         k.kv_write
                             .bind_from(ctx, &qkv, &qkv, layout, cache, l, step, cap)?,
-                        attend(&qkv, qkv_row)?,
-                    )
+                    );
+                    push(attend(&qkv, qkv_row)?);
                 }
-                Projection::Separate(w) => (
-                    AttnInput::Separate {
-                        q: mm(&w[0], &h, &q)?,
-                        k: mm(&w[1], &h, &kk)?,
-                        v: mm(&w[2], &h, &v)?,
-                        rope_q: rope(&q, c.n_heads, c.q_dim())?,
-                        rope_k: rope(&kk, c.n_kv_heads, c.kv_dim())?,
-                    },
-                    k.kv_write.bind(ctx, &kk, &v, cache, l, step, cap)?,
-                    attend(&q, c.q_dim())?,
-                ),
-            };
-            let (ffn_in, silu_mul) = match &lw.gate_up {
-                Projection::Fused(w) => (
-                    FfnInput::Fused(mm(w, &h, &gate_up)?),
-                    k.silu_mul
-                        .bind_fused(ctx, &gate_up, &act, c.ffn_dim, step, cap)?,
-                ),
-                Projection::Separate(w) => (
-                    FfnInput::Separate {
-                        gate: mm(&w[0], &h, &gate)?,
-                        up: mm(&w[1], &h, &up)?,
-                    },
-                    k.silu_mul
-                        .bind(ctx, &gate, &up, &act, c.ffn_dim, step, cap)?,
-                ),
-            };
-            layers.push(LayerBindings {
-                attn_norm,
-                attn_in,
-                kv_write,
-                attention,
-                o: mm(&lw.wo, &att, &o)?,
-                attn_residual_ffn_norm: k.add_rms_norm.bind(
-                    ctx,
-                    &x,
-                    &o,
-                    &lw.ffn_norm,
-                    &h,
-                    c.dim,
-                    c.norm_eps,
-                    step,
-                    cap,
-                )?,
-                ffn_in,
-                silu_mul,
-                down: mm(&lw.w_down, &act, &o)?,
-                ffn_residual: if l + 1 == n_layers {
-                    Some(k.add.bind(ctx, &x, &o, c.dim, step, cap)?)
-                } else {
-                    None
-                },
-            });
+                Projection::Separate(w) => {
+                    push(mm(&w[0], &h, &q)?);
+                    push(mm(&w[1], &h, &kk)?);
+                    push(mm(&w[2], &h, &v)?);
+                    push(rope(&q, c.n_heads, c.q_dim())?);
+                    push(rope(&kk, c.n_kv_heads, c.kv_dim())?);
+                    push(k.kv_write.bind(ctx, &kk, &v, cache, l, step, cap)?);
+                    push(attend(&q, c.q_dim())?);
+                }
+            }
+            push(mm(&lw.wo, &att, &o)?);
+            // x += o, then h = ffn_norm(x).
+            push(k.add_rms_norm.bind(
+                ctx,
+                &x,
+                &o,
+                &lw.ffn_norm,
+                &h,
+                c.dim,
+                c.norm_eps,
+                step,
+                cap,
+            )?);
+            match &lw.gate_up {
+                // One matmul writes `[gate | up]` rows.
+                Projection::Fused(w) => {
+                    push(mm(w, &h, &gate_up)?);
+                    push(
+                        k.silu_mul
+                            .bind_fused(ctx, &gate_up, &act, c.ffn_dim, step, cap)?,
+                    );
+                }
+                Projection::Separate(w) => {
+                    push(mm(&w[0], &h, &gate)?);
+                    push(mm(&w[1], &h, &up)?);
+                    push(
+                        k.silu_mul
+                            .bind(ctx, &gate, &up, &act, c.ffn_dim, step, cap)?,
+                    );
+                }
+            }
+            push(mm(&lw.w_down, &act, &o)?);
+            // Only the last layer adds its own feed-forward output; the others leave it to the
+            // next layer's fused norm.
+            if l + 1 == n_layers {
+                push(k.add.bind(ctx, &x, &o, c.dim, step, cap)?);
+            }
+            if l == 0 {
+                per_layer = layers.len() - before;
+            }
         }
         let head_all = HeadBindings::new(ctx, k, w, c, &x, step, cap)?;
         let x_last = buffers::storage(ctx, "x last", c.dim);
@@ -261,8 +194,8 @@ impl Graph {
         Ok(Graph {
             ids,
             x,
-            embedding,
             layers,
+            per_layer,
             head_all,
             x_last,
             head_last,
@@ -270,57 +203,18 @@ impl Graph {
     }
 
     /// Records the layer stack (embedding through the last layer) into `pass`.
-    pub fn encode_layers(&self, k: &Kernels, w: &GpuWeights, pass: &mut wgpu::ComputePass<'_>) {
-        k.embedding.encode(pass, &self.embedding);
-        for (b, lw) in self.layers.iter().zip(&w.layers) {
-            let mm = |pass: &mut wgpu::ComputePass<'_>, t: &GpuTensor, bind| {
-                k.matmul(t.format).encode(pass, bind)
-            };
-            match &b.attn_norm {
-                BlockNorm::Plain(n) => k.rms_norm.encode(pass, n),
-                BlockNorm::AfterResidual(n) => k.add_rms_norm.encode(pass, n),
-            }
-            match (&b.attn_in, &lw.qkv) {
-                (AttnInput::Fused { qkv, rope }, Projection::Fused(w)) => {
-                    mm(pass, w, qkv);
-                    k.rope.encode(pass, rope);
-                }
-                (
-                    AttnInput::Separate {
-                        q,
-                        k: kb,
-                        v,
-                        rope_q,
-                        rope_k,
-                    },
-                    Projection::Separate(w),
-                ) => {
-                    mm(pass, &w[0], q);
-                    mm(pass, &w[1], kb);
-                    mm(pass, &w[2], v);
-                    k.rope.encode(pass, rope_q);
-                    k.rope.encode(pass, rope_k);
-                }
-                _ => unreachable!("bindings follow the weights' layout"),
-            }
-            k.kv_write.encode(pass, &b.kv_write);
-            k.attention.encode(pass, &b.attention);
-            mm(pass, &lw.wo, &b.o);
-            k.add_rms_norm.encode(pass, &b.attn_residual_ffn_norm);
-            match (&b.ffn_in, &lw.gate_up) {
-                (FfnInput::Fused(gate_up), Projection::Fused(w)) => mm(pass, w, gate_up),
-                (FfnInput::Separate { gate, up }, Projection::Separate(w)) => {
-                    mm(pass, &w[0], gate);
-                    mm(pass, &w[1], up);
-                }
-                _ => unreachable!("bindings follow the weights' layout"),
-            }
-            k.silu_mul.encode(pass, &b.silu_mul);
-            mm(pass, &lw.w_down, &b.down);
-            if let Some(r) = &b.ffn_residual {
-                k.add.encode(pass, r);
-            }
-        }
+    pub fn encode_layers(&self, pass: &mut wgpu::ComputePass<'_>) {
+        self.layers.encode(pass);
+    }
+
+    /// The layer stack's dispatches, in order.
+    pub fn layer_dispatches(&self) -> &Dispatches {
+        &self.layers
+    }
+
+    /// Dispatches of one layer (the first; others differ only where their tensor types do).
+    pub fn dispatches_per_layer(&self) -> usize {
+        self.per_layer
     }
 }
 
@@ -341,16 +235,19 @@ impl HeadBindings {
         let top_k_out = buffers::storage(ctx, "top-k", 2 * TopK::MAX_K);
         let top_k_packed = buffers::storage(ctx, "top-k packed", 2 * TopK::MAX_K);
         let head = w.output_head();
-        Ok(HeadBindings {
-            norm: k
-                .rms_norm
-                .bind(ctx, x, &w.output_norm, &h, c.dim, c.norm_eps, step, rows)?,
-            head: k
-                .matmul(head.format)
+        let mut main =
+            k.rms_norm
+                .bind(ctx, x, &w.output_norm, &h, c.dim, c.norm_eps, step, rows)?;
+        main.append(
+            &k.matmul(head.format)
                 .bind(ctx, head, &h, &logits, step, rows)?,
-            argmax: k
-                .argmax
+        );
+        main.append(
+            &k.argmax
                 .bind(ctx, &logits, c.vocab_size, &argmax_out, step, rows)?,
+        );
+        Ok(HeadBindings {
+            main,
             top_k: k.topk.bind(
                 ctx,
                 &logits,
@@ -367,15 +264,18 @@ impl HeadBindings {
         })
     }
 
-    pub fn encode(&self, k: &Kernels, w: &GpuWeights, pass: &mut wgpu::ComputePass<'_>) {
-        k.rms_norm.encode(pass, &self.norm);
-        k.matmul(w.output_head().format).encode(pass, &self.head);
-        k.argmax.encode(pass, &self.argmax);
+    pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>) {
+        self.main.encode(pass);
+    }
+
+    /// Norm, output head and argmax, in order.
+    pub fn dispatches(&self) -> &Dispatches {
+        &self.main
     }
 
     /// Records the top-k of the last row; after `encode`, in the same or a later pass.
-    pub fn encode_top_k(&self, topk: &TopK, pass: &mut wgpu::ComputePass<'_>) {
-        topk.encode(pass, &self.top_k);
+    pub fn encode_top_k(&self, pass: &mut wgpu::ComputePass<'_>) {
+        self.top_k.dispatches.encode(pass);
     }
 
     /// Copies the first `k` ids and values into `top_k_packed` (`k <= TopK::MAX_K`).

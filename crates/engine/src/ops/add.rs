@@ -4,7 +4,7 @@
 use crate::buffers;
 use crate::context::GpuContext;
 use crate::error::Result;
-use crate::ops::{check_len, check_step, grid_for, to_u32, Kernel, Slot};
+use crate::ops::{check_len, check_step, grid_for, to_u32, Dispatches, Kernel, Slot};
 use crate::shaders;
 
 #[repr(C)]
@@ -18,10 +18,8 @@ pub struct Add {
     kernel: Kernel,
 }
 
-pub struct AddBinding {
-    group: wgpu::BindGroup,
-    grid: [u32; 3],
-}
+/// The recorded dispatch of one bound add.
+pub type AddBinding = Dispatches;
 
 impl Add {
     pub async fn new(ctx: &GpuContext) -> Result<Self> {
@@ -52,13 +50,16 @@ impl Add {
             _pad: [0; 3],
         };
         let uniform = buffers::uniform(ctx, "add params", &params);
-        Ok(AddBinding {
-            group: self.kernel.bind(ctx, &[&uniform, step, addend, acc]),
-            grid: grid_for(ctx, total.div_ceil(256)),
-        })
+        Ok(self
+            .kernel
+            .record(
+                self.kernel.bind(ctx, &[&uniform, step, addend, acc]),
+                grid_for(ctx, total.div_ceil(256)),
+            )
+            .into())
     }
 
     pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, b: &AddBinding) {
-        self.kernel.dispatch(pass, &b.group, b.grid);
+        b.encode(pass);
     }
 }

@@ -4,7 +4,7 @@
 use crate::buffers;
 use crate::context::GpuContext;
 use crate::error::Result;
-use crate::ops::{check_grid, check_len, check_step, to_u32, Kernel, Slot};
+use crate::ops::{check_grid, check_len, check_step, to_u32, Dispatches, Kernel, Slot};
 use crate::shaders;
 
 #[repr(C)]
@@ -19,10 +19,8 @@ pub struct AddRmsNorm {
     kernel: Kernel,
 }
 
-pub struct AddRmsNormBinding {
-    group: wgpu::BindGroup,
-    grid: [u32; 3],
-}
+/// The recorded dispatch of one bound add rms norm.
+pub type AddRmsNormBinding = Dispatches;
 
 impl AddRmsNorm {
     pub async fn new(ctx: &GpuContext) -> Result<Self> {
@@ -65,15 +63,17 @@ impl AddRmsNorm {
             _pad: [0; 2],
         };
         let uniform = buffers::uniform(ctx, "add_rms_norm params", &params);
-        Ok(AddRmsNormBinding {
-            group: self
-                .kernel
-                .bind(ctx, &[&uniform, step, residual, weight, x, out]),
-            grid,
-        })
+        Ok(self
+            .kernel
+            .record(
+                self.kernel
+                    .bind(ctx, &[&uniform, step, residual, weight, x, out]),
+                grid,
+            )
+            .into())
     }
 
     pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, b: &AddRmsNormBinding) {
-        self.kernel.dispatch(pass, &b.group, b.grid);
+        b.encode(pass);
     }
 }

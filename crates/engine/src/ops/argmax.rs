@@ -5,7 +5,7 @@
 use crate::buffers;
 use crate::context::GpuContext;
 use crate::error::Result;
-use crate::ops::{check_len, check_step, to_u32, Kernel, Slot};
+use crate::ops::{check_len, check_step, to_u32, Dispatches, Kernel, Slot};
 use crate::shaders;
 
 #[repr(C)]
@@ -20,9 +20,8 @@ pub struct Argmax {
     kernel: Kernel,
 }
 
-pub struct ArgmaxBinding {
-    group: wgpu::BindGroup,
-}
+/// The recorded dispatch of one bound argmax.
+pub type ArgmaxBinding = Dispatches;
 
 impl Argmax {
     pub async fn new(ctx: &GpuContext) -> Result<Self> {
@@ -51,12 +50,16 @@ impl Argmax {
             _pad: [0; 2],
         };
         let uniform = buffers::uniform(ctx, "argmax params", &params);
-        Ok(ArgmaxBinding {
-            group: self.kernel.bind(ctx, &[&uniform, logits, out, step]),
-        })
+        Ok(self
+            .kernel
+            .record(
+                self.kernel.bind(ctx, &[&uniform, logits, out, step]),
+                [1, 1, 1],
+            )
+            .into())
     }
 
     pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, b: &ArgmaxBinding) {
-        self.kernel.dispatch(pass, &b.group, [1, 1, 1]);
+        b.encode(pass);
     }
 }

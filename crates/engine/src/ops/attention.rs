@@ -16,7 +16,7 @@
 use crate::buffers;
 use crate::context::GpuContext;
 use crate::error::{EngineError, Result};
-use crate::ops::{check_grid, check_len, to_u32, Kernel, KvCache, KvStorage, Slot};
+use crate::ops::{check_grid, check_len, to_u32, Dispatches, Kernel, KvCache, KvStorage, Slot};
 use crate::shaders::{self, F16Decode};
 
 /// Keys per split aimed at in decode: enough to amortise the merge, few enough that a 4096
@@ -50,18 +50,16 @@ pub struct Attention {
 }
 
 pub struct AttentionBinding {
-    group: wgpu::BindGroup,
-    grid: [u32; 3],
-    /// The merge dispatch, when the keys are split.
-    merge: Option<(wgpu::BindGroup, [u32; 3])>,
-    /// Partial softmaxes of the splits (kept alive with the bind groups that use it).
-    _partials: wgpu::Buffer,
+    /// The attention dispatch, then the merge of the key splits when there are several (the
+    /// bind groups keep the partial-softmax buffer alive).
+    pub dispatches: Dispatches,
+    n_splits: u32,
 }
 
 impl AttentionBinding {
     /// How many workgroups share one query head's keys (1: no merge pass).
     pub fn n_splits(&self) -> u32 {
-        self.grid[0]
+        self.n_splits
     }
 }
 
@@ -232,22 +230,19 @@ impl Attention {
         let merge = if n_splits > 1 {
             let merge_grid = check_grid(ctx, [grid[1], grid[2], 1], "attention merge")?;
             let g = self.merge.bind(ctx, &[&uniform, step, &partials, out]);
-            Some((g, merge_grid))
+            Some(self.merge.record(g, merge_grid))
         } else {
             None
         };
+        let mut dispatches = Dispatches::from(self.attention.record(group, grid));
+        dispatches.0.extend(merge);
         Ok(AttentionBinding {
-            group,
-            grid,
-            merge,
-            _partials: partials,
+            dispatches,
+            n_splits: params.n_splits,
         })
     }
 
     pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, b: &AttentionBinding) {
-        self.attention.dispatch(pass, &b.group, b.grid);
-        if let Some((group, grid)) = &b.merge {
-            self.merge.dispatch(pass, group, *grid);
-        }
+        b.dispatches.encode(pass);
     }
 }

@@ -6,7 +6,7 @@ use crate::buffers;
 use crate::context::GpuContext;
 use crate::error::{EngineError, Result};
 use crate::layout::WeightFormat;
-use crate::ops::{check_grid, check_len, check_step, to_u32, weight_slots, Kernel};
+use crate::ops::{check_grid, check_len, check_step, to_u32, weight_slots, Dispatches, Kernel};
 use crate::shaders::{self, F16Decode};
 use crate::tensor::GpuTensor;
 
@@ -26,9 +26,8 @@ pub struct Embedding {
     kernel: Kernel,
 }
 
-pub struct EmbeddingBinding {
-    groups: Vec<(wgpu::BindGroup, [u32; 3])>,
-}
+/// One dispatch per part of the table.
+pub type EmbeddingBinding = Dispatches;
 
 impl Embedding {
     /// The kernel for `format` with the f16 decoder this device supports.
@@ -71,7 +70,7 @@ impl Embedding {
         check_len(out, cap * table.cols, "embedding output")?;
         check_step(step)?;
         let x_groups = to_u32(table.cols, "cols")?.div_ceil(WORKGROUP);
-        let mut groups = Vec::new();
+        let mut groups = Dispatches::default();
         for part in &table.parts {
             let params = EmbeddingParams {
                 row_start: to_u32(part.row_start, "row start")?,
@@ -84,14 +83,12 @@ impl Embedding {
             bufs.extend(part.arrays.iter());
             bufs.push(step);
             let grid = check_grid(ctx, [x_groups, to_u32(cap, "cap")?.max(1), 1], "embedding")?;
-            groups.push((self.kernel.bind(ctx, &bufs), grid));
+            groups.push(self.kernel.record(self.kernel.bind(ctx, &bufs), grid));
         }
-        Ok(EmbeddingBinding { groups })
+        Ok(groups)
     }
 
     pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, binding: &EmbeddingBinding) {
-        for (group, grid) in &binding.groups {
-            self.kernel.dispatch(pass, group, *grid);
-        }
+        binding.encode(pass);
     }
 }

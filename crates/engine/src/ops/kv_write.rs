@@ -4,7 +4,7 @@
 use crate::buffers;
 use crate::context::GpuContext;
 use crate::error::{EngineError, Result};
-use crate::ops::{check_len, grid_for, to_u32, Kernel, KvCache, KvStorage, Slot};
+use crate::ops::{check_len, grid_for, to_u32, Dispatches, Kernel, KvCache, KvStorage, Slot};
 use crate::shaders;
 
 #[repr(C)]
@@ -34,10 +34,8 @@ pub struct KvWrite {
     storage: KvStorage,
 }
 
-pub struct KvWriteBinding {
-    group: wgpu::BindGroup,
-    grid: [u32; 3],
-}
+/// The recorded dispatch of one bound kv write.
+pub type KvWriteBinding = Dispatches;
 
 impl KvWrite {
     pub async fn new(ctx: &GpuContext, storage: KvStorage) -> Result<Self> {
@@ -133,15 +131,17 @@ impl KvWrite {
         };
         let uniform = buffers::uniform(ctx, "kv_write params", &params);
         let invocations = to_u32(n / 2, "kv_write pairs")?;
-        Ok(KvWriteBinding {
-            group: self
-                .kernel
-                .bind(ctx, &[&uniform, step, k_src, v_src, k_cache, v_cache]),
-            grid: grid_for(ctx, invocations.div_ceil(256)),
-        })
+        Ok(self
+            .kernel
+            .record(
+                self.kernel
+                    .bind(ctx, &[&uniform, step, k_src, v_src, k_cache, v_cache]),
+                grid_for(ctx, invocations.div_ceil(256)),
+            )
+            .into())
     }
 
     pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, b: &KvWriteBinding) {
-        self.kernel.dispatch(pass, &b.group, b.grid);
+        b.encode(pass);
     }
 }

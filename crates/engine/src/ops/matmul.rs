@@ -14,8 +14,10 @@ use crate::buffers;
 use crate::context::GpuContext;
 use crate::error::{EngineError, Result};
 use crate::layout::WeightFormat;
-use crate::ops::matvec::{Matvec, MatvecBinding};
-use crate::ops::{check_grid, check_len, check_step, grid_for, to_u32, weight_slots, Kernel};
+use crate::ops::matvec::Matvec;
+use crate::ops::{
+    check_grid, check_len, check_step, grid_for, to_u32, weight_slots, Dispatches, Kernel,
+};
 use crate::shaders::{self, F16Decode};
 use crate::tensor::GpuTensor;
 
@@ -44,10 +46,7 @@ pub struct Matmul {
 
 /// A bound product, built once: the matvec path for a capacity of one token, otherwise one
 /// bind group of the batched kernel per tensor part.
-pub enum MatmulBinding {
-    Single(MatvecBinding),
-    Chunk(Vec<(wgpu::BindGroup, [u32; 3])>),
-}
+pub type MatmulBinding = Dispatches;
 
 impl Matmul {
     /// The kernels for `format` with the f16 decoder this device supports.
@@ -91,14 +90,14 @@ impl Matmul {
         check_step(step)?;
         if cap <= 1 {
             // One token: the step's count can only be 1, so the matvec kernel needs no step.
-            return Ok(MatmulBinding::Single(self.matvec.bind(ctx, w, x, y, 0)?));
+            return self.matvec.bind(ctx, w, x, y, 0);
         }
         // x is read as vec4s: the buffer must cover the values rounded up to 4.
         check_len(x, (cap * w.cols).div_ceil(4) * 4, "matmul input")?;
         check_len(y, cap * w.rows, "matmul output")?;
         let token_groups = to_u32(cap, "cap")?.div_ceil(TOKENS_PER_GROUP);
         let bpr = to_u32(w.format.blocks_per_row(w.cols), "blocks per row")?;
-        let mut groups = Vec::with_capacity(w.parts.len());
+        let mut groups = Dispatches::default();
         for part in &w.parts {
             let params = MatmulParams {
                 rows: to_u32(part.rows, "rows")?,
@@ -114,19 +113,12 @@ impl Matmul {
             bufs.push(step);
             let [gx, gy, _] = grid_for(ctx, params.rows.div_ceil(ROWS_PER_WORKGROUP));
             let grid = check_grid(ctx, [gx, gy, token_groups], "matmul")?;
-            groups.push((self.kernel.bind(ctx, &bufs), grid));
+            groups.push(self.kernel.record(self.kernel.bind(ctx, &bufs), grid));
         }
-        Ok(MatmulBinding::Chunk(groups))
+        Ok(groups)
     }
 
     pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, binding: &MatmulBinding) {
-        match binding {
-            MatmulBinding::Single(b) => self.matvec.encode(pass, b),
-            MatmulBinding::Chunk(groups) => {
-                for (group, grid) in groups {
-                    self.kernel.dispatch(pass, group, *grid);
-                }
-            }
-        }
+        binding.encode(pass);
     }
 }

@@ -11,7 +11,7 @@ use crate::buffers;
 use crate::context::GpuContext;
 use crate::error::{EngineError, Result};
 use crate::layout::WeightFormat;
-use crate::ops::{check_len, grid_for, to_u32, Kernel, Slot};
+use crate::ops::{check_len, grid_for, to_u32, Dispatches, Kernel, Slot};
 use crate::shaders::{self, F16Decode};
 use crate::tensor::GpuTensor;
 
@@ -75,9 +75,7 @@ pub struct Matvec {
 }
 
 /// Bind groups of one `y[offset..] = W x` (one per tensor part), built once.
-pub struct MatvecBinding {
-    groups: Vec<(wgpu::BindGroup, [u32; 3])>,
-}
+pub type MatvecBinding = Dispatches;
 
 impl Matvec {
     /// The kernel for `format` with the f16 decoder this device supports.
@@ -143,7 +141,7 @@ impl Matvec {
         check_len(x, w.cols.div_ceil(4) * 4, "matvec input")?;
         check_len(y, y_offset + w.rows, "matvec output")?;
         let bpr = to_u32(w.format.blocks_per_row(w.cols), "blocks per row")?;
-        let mut groups = Vec::with_capacity(w.parts.len());
+        let mut groups = Dispatches::default();
         for part in &w.parts {
             let params = MatvecParams {
                 rows: to_u32(part.rows, "rows")?,
@@ -155,17 +153,15 @@ impl Matvec {
             let mut bufs = vec![&uniform, x, y];
             bufs.extend(part.arrays.iter());
             let group = self.kernel.bind(ctx, &bufs);
-            groups.push((
+            groups.push(self.kernel.record(
                 group,
                 grid_for(ctx, params.rows.div_ceil(ROWS_PER_WORKGROUP)),
             ));
         }
-        Ok(MatvecBinding { groups })
+        Ok(groups)
     }
 
     pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, binding: &MatvecBinding) {
-        for (group, grid) in &binding.groups {
-            self.kernel.dispatch(pass, group, *grid);
-        }
+        binding.encode(pass);
     }
 }

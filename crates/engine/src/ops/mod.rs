@@ -42,11 +42,70 @@ pub(crate) enum Slot {
     ReadWrite,
 }
 
+/// One recorded dispatch: a kernel's pipeline, a bind group built at load time and its grid.
+/// A layer is an ordered list of these, built once and replayed every step (nothing mirrors
+/// the list: what is bound is what runs).
+#[derive(Clone, Debug)]
+pub struct Dispatch {
+    /// The kernel's name (`ShaderModuleSource::name`), for profiles and counts.
+    pub op: std::sync::Arc<str>,
+    pub pipeline: wgpu::ComputePipeline,
+    pub group: wgpu::BindGroup,
+    pub grid: [u32; 3],
+}
+
+impl Dispatch {
+    pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>) {
+        pass.set_pipeline(&self.pipeline);
+        pass.set_bind_group(0, &self.group, &[]);
+        pass.dispatch_workgroups(self.grid[0], self.grid[1], self.grid[2]);
+    }
+}
+
+/// Dispatches in the order they run.
+#[derive(Clone, Debug, Default)]
+pub struct Dispatches(pub Vec<Dispatch>);
+
+impl Dispatches {
+    pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>) {
+        for d in &self.0 {
+            d.encode(pass);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn push(&mut self, d: Dispatch) {
+        self.0.push(d);
+    }
+
+    /// Appends `other`'s dispatches after these.
+    pub fn append(&mut self, other: &Dispatches) {
+        self.0.extend(other.0.iter().cloned());
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Dispatch> {
+        self.0.iter()
+    }
+}
+
+impl From<Dispatch> for Dispatches {
+    fn from(d: Dispatch) -> Self {
+        Dispatches(vec![d])
+    }
+}
+
 /// A compiled kernel: pipeline and the layout its bind groups follow.
 pub(crate) struct Kernel {
     pub pipeline: wgpu::ComputePipeline,
     pub layout: wgpu::BindGroupLayout,
-    pub name: String,
+    pub name: std::sync::Arc<str>,
     /// Binding number of each slot, in the order `bind` takes buffers.
     bindings: Vec<u32>,
 }
@@ -121,7 +180,7 @@ impl Kernel {
             Kernel {
                 pipeline,
                 layout,
-                name: src.name.clone(),
+                name: src.name.as_str().into(),
                 bindings: slots.iter().map(|&(b, _)| b).collect(),
             }
         })
@@ -145,15 +204,14 @@ impl Kernel {
         })
     }
 
-    pub fn dispatch(
-        &self,
-        pass: &mut wgpu::ComputePass<'_>,
-        group: &wgpu::BindGroup,
-        grid: [u32; 3],
-    ) {
-        pass.set_pipeline(&self.pipeline);
-        pass.set_bind_group(0, group, &[]);
-        pass.dispatch_workgroups(grid[0], grid[1], grid[2]);
+    /// The dispatch of this kernel over `grid` with `group`.
+    pub fn record(&self, group: wgpu::BindGroup, grid: [u32; 3]) -> Dispatch {
+        Dispatch {
+            op: self.name.clone(),
+            pipeline: self.pipeline.clone(),
+            group,
+            grid,
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 use crate::buffers;
 use crate::context::GpuContext;
 use crate::error::Result;
-use crate::ops::{check_grid, check_len, check_step, to_u32, Kernel, Slot};
+use crate::ops::{check_grid, check_len, check_step, to_u32, Dispatches, Kernel, Slot};
 use crate::shaders;
 
 #[repr(C)]
@@ -19,10 +19,8 @@ pub struct RmsNorm {
     kernel: Kernel,
 }
 
-pub struct RmsNormBinding {
-    group: wgpu::BindGroup,
-    grid: [u32; 3],
-}
+/// The recorded dispatch of one bound rms norm.
+pub type RmsNormBinding = Dispatches;
 
 impl RmsNorm {
     pub async fn new(ctx: &GpuContext) -> Result<Self> {
@@ -62,13 +60,16 @@ impl RmsNorm {
             _pad: [0; 2],
         };
         let uniform = buffers::uniform(ctx, "rms_norm params", &params);
-        Ok(RmsNormBinding {
-            group: self.kernel.bind(ctx, &[&uniform, step, x, weight, out]),
-            grid,
-        })
+        Ok(self
+            .kernel
+            .record(
+                self.kernel.bind(ctx, &[&uniform, step, x, weight, out]),
+                grid,
+            )
+            .into())
     }
 
     pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, b: &RmsNormBinding) {
-        self.kernel.dispatch(pass, &b.group, b.grid);
+        b.encode(pass);
     }
 }

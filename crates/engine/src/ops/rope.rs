@@ -6,7 +6,7 @@
 use crate::buffers;
 use crate::context::GpuContext;
 use crate::error::{EngineError, Result};
-use crate::ops::{check_grid, check_len, check_step, to_u32, Kernel, Slot};
+use crate::ops::{check_grid, check_len, check_step, to_u32, Dispatches, Kernel, Slot};
 use crate::shaders;
 
 const WORKGROUP: u32 = 64;
@@ -25,8 +25,7 @@ pub struct Rope {
 }
 
 pub struct RopeBinding {
-    group: wgpu::BindGroup,
-    grid: [u32; 3],
+    pub dispatches: Dispatches,
     /// Kept so that several bindings with the same theta/head_dim could share it later.
     pub inv_freq: wgpu::Buffer,
 }
@@ -111,13 +110,18 @@ impl Rope {
             1,
         ];
         Ok(RopeBinding {
-            group: self.kernel.bind(ctx, &[&uniform, step, &inv_freq, x]),
-            grid: check_grid(ctx, grid, "rope")?,
+            dispatches: self
+                .kernel
+                .record(
+                    self.kernel.bind(ctx, &[&uniform, step, &inv_freq, x]),
+                    check_grid(ctx, grid, "rope")?,
+                )
+                .into(),
             inv_freq,
         })
     }
 
     pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, b: &RopeBinding) {
-        self.kernel.dispatch(pass, &b.group, b.grid);
+        b.dispatches.encode(pass);
     }
 }

@@ -4,7 +4,7 @@
 use crate::buffers;
 use crate::context::GpuContext;
 use crate::error::Result;
-use crate::ops::{check_len, check_step, grid_for, to_u32, Kernel, Slot};
+use crate::ops::{check_len, check_step, grid_for, to_u32, Dispatches, Kernel, Slot};
 use crate::shaders;
 
 #[repr(C)]
@@ -20,10 +20,8 @@ pub struct SiluMul {
     kernel: Kernel,
 }
 
-pub struct SiluMulBinding {
-    group: wgpu::BindGroup,
-    grid: [u32; 3],
-}
+/// The recorded dispatch of one bound silu mul.
+pub type SiluMulBinding = Dispatches;
 
 impl SiluMul {
     pub async fn new(ctx: &GpuContext) -> Result<Self> {
@@ -99,13 +97,16 @@ impl SiluMul {
             _pad: 0,
         };
         let uniform = buffers::uniform(ctx, "silu_mul params", &params);
-        Ok(SiluMulBinding {
-            group: self.kernel.bind(ctx, &[&uniform, step, gate, up, out]),
-            grid: grid_for(ctx, total.div_ceil(256)),
-        })
+        Ok(self
+            .kernel
+            .record(
+                self.kernel.bind(ctx, &[&uniform, step, gate, up, out]),
+                grid_for(ctx, total.div_ceil(256)),
+            )
+            .into())
     }
 
     pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, b: &SiluMulBinding) {
-        self.kernel.dispatch(pass, &b.group, b.grid);
+        b.encode(pass);
     }
 }

@@ -9,7 +9,7 @@
 use crate::buffers;
 use crate::context::GpuContext;
 use crate::error::{EngineError, Result};
-use crate::ops::{check_len, check_step, to_u32, Kernel, Slot};
+use crate::ops::{check_len, check_step, to_u32, Dispatches, Kernel, Slot};
 use crate::shaders;
 
 #[repr(C)]
@@ -26,7 +26,7 @@ pub struct TopK {
 }
 
 pub struct TopKBinding {
-    group: wgpu::BindGroup,
+    pub dispatches: Dispatches,
     pub k: usize,
 }
 
@@ -74,12 +74,18 @@ impl TopK {
         };
         let uniform = buffers::uniform(ctx, "top-k params", &params);
         Ok(TopKBinding {
-            group: self.kernel.bind(ctx, &[&uniform, logits, out, step]),
+            dispatches: self
+                .kernel
+                .record(
+                    self.kernel.bind(ctx, &[&uniform, logits, out, step]),
+                    [1, 1, 1],
+                )
+                .into(),
             k,
         })
     }
 
     pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, b: &TopKBinding) {
-        self.kernel.dispatch(pass, &b.group, [1, 1, 1]);
+        b.dispatches.encode(pass);
     }
 }
