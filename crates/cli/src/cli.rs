@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
-use crate::device_args::DeviceArgs;
+use crate::device_args::{AdapterArgs, DeviceArgs};
 use crate::model_args::ModelArgs;
 
 #[derive(Parser)]
@@ -15,7 +15,13 @@ use crate::model_args::ModelArgs;
 Mistral safetensors checkpoints).\n\nExamples:\n  mistral-wgpu info --model mistral-7b-instruct-v0.1.Q4_K_M.gguf\n  \
 mistral-wgpu run --model model.gguf --prompt \"What is the capital of France?\" --device cpu\n  \
 mistral-wgpu tokenize --model model.gguf --text \"Hello world\"\n  \
-mistral-wgpu quantize --input model-f32.gguf --output model-q4_k_m.gguf --type q4_k_m"
+mistral-wgpu devices\n  \
+mistral-wgpu bench --model model.gguf --prompt-tokens 64 --gen-tokens 32 --json\n  \
+mistral-wgpu quantize --input model-f32.gguf --output model-q4_k_m.gguf --type q4_k_m\n\n\
+Every command that runs a model takes --device gpu|cpu (the GPU engine, or the f32 CPU \
+reference), --adapter NAME and --kernels auto|cpu|gpu (which kernel family the GPU runs: cpu \
+kernels for CPU adapters such as lavapipe, gpu kernels for real GPUs; auto picks by adapter). \
+`mistral-wgpu <command> --help` explains every flag."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -24,10 +30,13 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Show architecture, dimensions, sliding window, RoPE, tensor types, tokenizer and memory needs.
+    /// Show architecture, dimensions, sliding window, RoPE, tensor types, tokenizer, memory needs,
+    /// and the kernel family the GPU engine would run on the adapter it would pick.
     Info {
         #[command(flatten)]
         model: ModelArgs,
+        #[command(flatten)]
+        gpu: AdapterArgs,
     },
     /// Print token ids as JSON (BOS added as the tokenizer does).
     Tokenize {
@@ -84,20 +93,58 @@ pub enum Command {
         #[command(flatten)]
         device: DeviceArgs,
     },
-    /// List the GPU adapters (backend, type, features, limits).
+    /// List the GPU adapters (backend, type, features, limits), best first (the one used when
+    /// --adapter is not given), each with the kernel family `--kernels auto` picks for it and why.
     Devices,
-    /// Measure prefill and decode speed and the weight bandwidth decode reaches.
+    /// Measure prefill and decode speed, time to first token, and the weight bandwidth decode
+    /// reaches.
+    #[command(
+        long_about = "Measure prefill and decode speed, time to first token, and the weight \
+bandwidth decode reaches.\n\n\
+The prompt is --prompt-tokens fixed in-vocabulary ids (speed does not depend on which). First \
+--warmup untimed short runs (a prefill chunk and a few decode steps) compile pipelines and touch \
+every buffer, so first-use costs are not measured. Then each of --repetitions repetitions resets \
+the model to position 0 and:\n  \
+prefill: runs the whole prompt (in chunks of --prefill-chunk on the GPU) and waits for the first \
+generated token id (greedy, read back from the GPU). That time is the TTFT (time to first \
+token); prefill tok/s = prompt tokens / TTFT.\n  \
+decode: generates --gen-tokens more tokens one at a time, each step waiting for its token id \
+before the next starts (as generation does); decode tok/s = gen tokens / decode time.\n\
+Weight bandwidth = weight bytes x decode tok/s: every decode step reads every weight once, so \
+compare it with the machine's memory bandwidth, the roofline decode cannot beat (KV cache and \
+activation traffic are not counted).\n\n\
+The table shows the median and [min .. max] over repetitions; --json prints one JSON object on \
+stdout instead (model, model_name, weights_bytes, adapter, backend, device_type, kernels, \
+kernels_reason, kv, prefill_chunk, prompt_tokens, gen_tokens, repetitions, and prefill_tok_s, \
+decode_tok_s, ttft_ms, weight_gb_s each as {median, min, max}); the adapter and progress lines \
+go to stderr either way. With --device cpu (the f32 CPU reference) adapter is \"cpu-reference\" \
+and the GPU fields are null.\n\n\
+The README's figures were measured with:\n  \
+mistral-wgpu bench --model SmolLM2-135M-Instruct.Q4_1.gguf --prompt-tokens 64 --gen-tokens 32\n\
+(`cargo xtask demo` fetches that model into .cache/smollm2/); add --device cpu for the CPU \
+reference's row, --kernels cpu|gpu to compare the kernel families, and --json to keep the \
+numbers. Other work on the machine lowers them: report the median, and the machine."
+    )]
     Bench {
         #[command(flatten)]
         model: ModelArgs,
         #[command(flatten)]
         device: DeviceArgs,
-        /// Prompt length to prefill.
-        #[arg(long, default_value_t = 64)]
+        /// Prompt length to prefill (fixed in-vocabulary token ids).
+        #[arg(long, default_value_t = 64, value_parser = positive)]
         prompt_tokens: usize,
-        /// Tokens to decode (greedy).
-        #[arg(long, default_value_t = 32)]
+        /// Tokens to decode greedily after the first one, one step each.
+        #[arg(long, default_value_t = 32, value_parser = positive)]
         gen_tokens: usize,
+        /// Timed repetitions; the report gives their median, min and max.
+        #[arg(long, default_value_t = 3, value_parser = positive)]
+        repetitions: usize,
+        /// Untimed short runs first (pipeline compilation and first-use costs), 0 for none.
+        #[arg(long, default_value_t = 1)]
+        warmup: usize,
+        /// Print one JSON object on stdout instead of the table (progress stays on stderr).
+        #[arg(long)]
+        json: bool,
     },
     /// Re-quantize a model (GGUF or safetensors) into a GGUF of another type.
     Quantize {
@@ -110,4 +157,12 @@ pub enum Command {
         #[arg(long = "type")]
         ty: String,
     },
+}
+
+/// A count of at least 1 (clap names the flag when it is not).
+fn positive(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("expected a whole number of at least 1, got {s:?}")),
+    }
 }

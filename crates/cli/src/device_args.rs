@@ -1,6 +1,10 @@
 //! Flags choosing where and how a model runs.
 
+use anyhow::{anyhow, Result};
 use clap::Args;
+use mistral_engine::model::ModelOptions;
+use mistral_engine::ops::KvStorage;
+use mistral_engine::{AdapterFacts, AdapterSummary, KernelChoice, KernelFamily, KERNELS_ENV};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Device {
@@ -18,14 +22,55 @@ pub enum KvPrecision {
     F16,
 }
 
+impl KvPrecision {
+    pub fn name(self) -> &'static str {
+        match self {
+            KvPrecision::F32 => "f32",
+            KvPrecision::F16 => "f16",
+        }
+    }
+}
+
+/// Which adapter, and which kernels on it (also used by `info`, which opens no device).
 #[derive(Args, Clone, Debug)]
-pub struct DeviceArgs {
-    #[arg(long, value_enum, default_value_t = Device::Gpu)]
-    pub device: Device,
+pub struct AdapterArgs {
     /// GPU adapter to use: a substring of its name (see `mistral-wgpu devices`). Also
     /// MISTRAL_WGPU_ADAPTER; WGPU_BACKEND=vulkan|metal|dx12|gl picks the API.
     #[arg(long)]
     pub adapter: Option<String>,
+    /// Kernel family the GPU engine runs: auto (picked by adapter), cpu or gpu.
+    ///
+    /// Both compute the same results (tested against each
+    /// other); they differ in shape. `cpu` kernels suit GPUs emulated on a CPU (lavapipe/llvmpipe,
+    /// SwiftShader, WARP): one invocation walks whole rows, several rows share each load of x, no
+    /// workgroup memory, no barriers. `gpu` kernels suit real GPUs: a workgroup per group of rows
+    /// with adjacent invocations reading adjacent words (coalesced), reductions in workgroup
+    /// memory or subgroups, prefill matmuls in tiles. `auto` picks by adapter: cpu kernels for CPU
+    /// adapters (lavapipe, SwiftShader, WARP), gpu kernels otherwise; `mistral-wgpu devices` shows
+    /// each adapter's pick and why. MISTRAL_WGPU_KERNELS=auto|cpu|gpu sets it while this flag is
+    /// auto. Ignored with --device cpu.
+    #[arg(long, value_name = "auto|cpu|gpu", default_value = "auto")]
+    pub kernels: KernelChoice,
+}
+
+impl AdapterArgs {
+    /// The family a model loaded with these flags runs on `adapter`, and why: what the engine
+    /// resolves at load, checked here first so a bad MISTRAL_WGPU_KERNELS is named before any
+    /// upload.
+    pub fn kernels_for(&self, adapter: &AdapterSummary) -> Result<(KernelFamily, String)> {
+        self.kernels
+            .resolve(&AdapterFacts::from(adapter))
+            .map_err(|e| anyhow!("{KERNELS_ENV}: {e}"))
+    }
+}
+
+#[derive(Args, Clone, Debug)]
+pub struct DeviceArgs {
+    /// Where the model runs.
+    #[arg(long, value_enum, default_value_t = Device::Gpu)]
+    pub device: Device,
+    #[command(flatten)]
+    pub gpu: AdapterArgs,
     /// K/V cache precision on the GPU.
     #[arg(long, value_enum, default_value_t = KvPrecision::F32)]
     pub kv: KvPrecision,
@@ -35,4 +80,20 @@ pub struct DeviceArgs {
     /// Refuse to load when the estimated GPU memory exceeds this many MiB.
     #[arg(long)]
     pub gpu_memory_mib: Option<u64>,
+}
+
+impl DeviceArgs {
+    /// The GPU engine's options for these flags, with a KV length of `context` for models
+    /// without a window.
+    pub fn model_options(&self, context: usize) -> ModelOptions {
+        ModelOptions {
+            prefill_chunk: self.prefill_chunk,
+            context,
+            kv_storage: match self.kv {
+                KvPrecision::F32 => KvStorage::F32,
+                KvPrecision::F16 => KvStorage::F16,
+            },
+            kernels: self.gpu.kernels,
+        }
+    }
 }

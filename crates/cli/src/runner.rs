@@ -1,10 +1,10 @@
 //! One interface over the two engines, so every command runs on either.
 
-use crate::device_args::{Device, DeviceArgs, KvPrecision};
+use crate::device_args::{Device, DeviceArgs};
 use crate::progress::bar;
 use anyhow::Result;
-use mistral_engine::model::{GpuModel, LoadPhase, ModelOptions};
-use mistral_engine::ops::{KvStorage, TopK};
+use mistral_engine::model::{GpuModel, LoadPhase};
+use mistral_engine::ops::TopK;
 use mistral_engine::GpuContext;
 use mistral_formats::ModelFile;
 use mistral_reference::sampling::Sampler;
@@ -17,7 +17,8 @@ pub enum Runner {
 }
 
 impl Runner {
-    /// Loads `model` on the chosen device, with a progress bar for the upload.
+    /// Loads `model` on the chosen device, with a progress bar for the upload. On the GPU,
+    /// prints the adapter and the kernel family (and why) on stderr.
     pub fn load(model: &ModelFile, dev: &DeviceArgs, context: usize) -> Result<Self> {
         Ok(match dev.device {
             Device::Cpu => {
@@ -25,17 +26,13 @@ impl Runner {
                 Runner::Cpu(ReferenceModel::new(weights, context))
             }
             Device::Gpu => {
-                let ctx = Arc::new(GpuContext::new_blocking(dev.adapter.as_deref())?);
+                let ctx = Arc::new(GpuContext::new_blocking(dev.gpu.adapter.as_deref())?);
                 eprintln!("adapter: {}", ctx.adapter);
-                let opts = ModelOptions {
-                    prefill_chunk: dev.prefill_chunk,
-                    context,
-                    kv_storage: match dev.kv {
-                        KvPrecision::F32 => KvStorage::F32,
-                        KvPrecision::F16 => KvStorage::F16,
-                    },
-                    ..ModelOptions::default()
-                };
+                // Resolved here too (the engine does the same at load) so that the line sits
+                // beside the adapter's and a bad MISTRAL_WGPU_KERNELS stops us before the upload.
+                let (family, why) = dev.gpu.kernels_for(&ctx.adapter)?;
+                eprintln!("kernels: {family} ({why})");
+                let opts = dev.model_options(context);
                 let pb = bar(model.tensors.len() as u64, "uploading");
                 // The user's budget, else (CPU adapters) the system memory available.
                 let budget = dev
@@ -48,9 +45,26 @@ impl Runner {
                     }
                 }))?;
                 pb.finish_and_clear();
+                debug_assert_eq!(gpu.kernel_family().0, family);
                 Runner::Gpu(Box::new(gpu))
             }
         })
+    }
+
+    /// Starts a new sequence at position 0 (the cached keys/values are never read again).
+    pub fn reset(&mut self) {
+        match self {
+            Runner::Cpu(m) => m.reset(),
+            Runner::Gpu(m) => m.reset(),
+        }
+    }
+
+    /// The GPU model, if this runs on the GPU.
+    pub fn gpu(&self) -> Option<&GpuModel> {
+        match self {
+            Runner::Cpu(_) => None,
+            Runner::Gpu(m) => Some(m),
+        }
     }
 
     pub fn vocab(&self) -> usize {

@@ -5,13 +5,22 @@ use mistral_testdata::{fixture, smollm2_gguf};
 use std::process::{Command, Output};
 
 fn bin(args: &[&str]) -> Output {
+    bin_env(args, &[])
+}
+
+/// `bin` with environment variables set (MISTRAL_WGPU_KERNELS is cleared unless given, so a
+/// developer's own setting cannot change what the tests see).
+fn bin_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     let xdg = std::env::temp_dir().join("mistral-wgpu-cli-xdg");
     let _ = std::fs::create_dir_all(&xdg);
-    Command::new(env!("CARGO_BIN_EXE_mistral-wgpu"))
-        .args(args)
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mistral-wgpu"));
+    cmd.args(args)
         .env("XDG_RUNTIME_DIR", xdg)
-        .output()
-        .expect("run mistral-wgpu")
+        .env_remove("MISTRAL_WGPU_KERNELS");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run mistral-wgpu")
 }
 
 fn stdout(o: &Output) -> String {
@@ -101,9 +110,23 @@ fn a_model_over_the_memory_budget_is_refused_before_loading() {
 }
 
 #[test]
-fn devices_lists_an_adapter() {
+fn devices_lists_an_adapter_and_the_kernels_auto_picks() {
     let o = stdout(&bin(&["devices"]));
     assert!(o.contains("max storage binding"), "{o}");
+    // lavapipe (what CI has) is a CPU adapter: the table keeps the cpu kernels, and says why.
+    let picks: Vec<&str> = o
+        .lines()
+        .filter(|l| l.trim_start().starts_with("kernels (auto): "))
+        .collect();
+    assert!(!picks.is_empty(), "{o}");
+    for l in &picks {
+        assert!(
+            (l.contains(": cpu (") || l.contains(": gpu (")) && l.ends_with(')'),
+            "{l}"
+        );
+    }
+    let o = stdout(&bin_env(&["devices"], &[("MISTRAL_WGPU_KERNELS", "gpu")]));
+    assert!(o.contains("MISTRAL_WGPU_KERNELS=gpu"), "{o}");
 }
 
 #[test]
@@ -199,6 +222,7 @@ fn info_reports_window_types_tokenizer_and_memory() {
         "Q6_K x3",
         "SentencePiece",
         "memory",
+        "kernels      ",
     ] {
         assert!(o.contains(needle), "{needle:?} missing from:\n{o}");
     }
@@ -288,4 +312,293 @@ fn errors_are_one_clear_line() {
         "quantize", "--input", "x.gguf", "--output", "y.gguf", "--type", "q5_k",
     ]));
     assert!(e.contains("unknown quantization type"), "{e}");
+}
+
+const TINY: &str = "tiny-mistral-256/tiny-mistral-256-Q4_K_M.gguf";
+
+/// A `{median, min, max}` object of positive numbers in order.
+fn check_summary(report: &serde_json::Value, key: &str) {
+    let s = &report[key];
+    let get = |k: &str| {
+        s[k].as_f64()
+            .unwrap_or_else(|| panic!("{key}.{k} is not a number: {report}"))
+    };
+    let (median, min, max) = (get("median"), get("min"), get("max"));
+    assert!(
+        min > 0.0 && min <= median && median <= max && max.is_finite(),
+        "{key}: {s}"
+    );
+}
+
+#[test]
+fn bench_json_is_one_object_with_every_field() {
+    let model = fixture(TINY);
+    let m = model.to_str().unwrap();
+    for (device, reps) in [("gpu", 3u64), ("cpu", 2)] {
+        let o = bin(&[
+            "bench",
+            "--model",
+            m,
+            "--device",
+            device,
+            "--prompt-tokens",
+            "20",
+            "--gen-tokens",
+            "4",
+            "--repetitions",
+            &reps.to_string(),
+            "--json",
+        ]);
+        // The whole of stdout is the one object (serde_json refuses trailing text).
+        let report: serde_json::Value = serde_json::from_str(stdout(&o).trim())
+            .unwrap_or_else(|e| panic!("{device}: stdout is not one JSON object: {e}"));
+        let obj = report.as_object().unwrap();
+        for key in [
+            "model",
+            "model_name",
+            "weights_bytes",
+            "adapter",
+            "backend",
+            "device_type",
+            "kernels",
+            "kernels_reason",
+            "kv",
+            "prefill_chunk",
+            "prompt_tokens",
+            "gen_tokens",
+            "repetitions",
+            "prefill_tok_s",
+            "decode_tok_s",
+            "ttft_ms",
+            "weight_gb_s",
+        ] {
+            assert!(
+                obj.contains_key(key),
+                "{device}: {key} missing from {report}"
+            );
+        }
+        assert_eq!(report["model"], m);
+        assert_eq!(report["model_name"], "tiny-mistral-random");
+        assert!(report["weights_bytes"].as_u64().unwrap() > 0);
+        assert_eq!(report["prompt_tokens"], 20);
+        assert_eq!(report["gen_tokens"], 4);
+        assert_eq!(report["repetitions"], reps);
+        assert_eq!(report["kv"], "f32");
+        assert!(report["prefill_chunk"].as_u64().unwrap() >= 1);
+        for key in ["prefill_tok_s", "decode_tok_s", "ttft_ms", "weight_gb_s"] {
+            check_summary(&report, key);
+        }
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(
+            stderr.matches("repetition ").count(),
+            reps as usize,
+            "{stderr}"
+        );
+        if device == "gpu" {
+            assert!(report["adapter"].as_str().is_some_and(|a| !a.is_empty()));
+            assert!(report["backend"].is_string() && report["device_type"].is_string());
+            assert!(
+                report["kernels"] == "cpu" || report["kernels"] == "gpu",
+                "{report}"
+            );
+            assert!(report["kernels_reason"]
+                .as_str()
+                .is_some_and(|r| !r.is_empty()));
+            assert!(stderr.contains("adapter: "), "{stderr}");
+        } else {
+            assert_eq!(report["adapter"], "cpu-reference");
+            for key in ["backend", "device_type", "kernels", "kernels_reason"] {
+                assert!(report[key].is_null(), "{key}: {report}");
+            }
+            assert_eq!(report["prefill_chunk"], 20);
+        }
+    }
+}
+
+#[test]
+fn bench_table_shows_median_min_max_and_the_kernels() {
+    let o = stdout(&bin(&[
+        "bench",
+        "--model",
+        fixture(TINY).to_str().unwrap(),
+        "--prompt-tokens",
+        "8",
+        "--gen-tokens",
+        "2",
+        "--repetitions",
+        "1",
+        "--warmup",
+        "0",
+        "--kernels",
+        "gpu",
+    ]));
+    for needle in [
+        "prefill ",
+        "TTFT ",
+        "decode ",
+        "weight bandwidth",
+        "kernels          gpu (forced by --kernels)",
+        " .. ",
+    ] {
+        assert!(o.contains(needle), "{needle:?} missing from:\n{o}");
+    }
+}
+
+#[test]
+fn both_kernel_families_run_and_agree() {
+    let model = fixture(TINY);
+    let m = model.to_str().unwrap();
+    // `run`: the same greedy tokens from either family (and from the CPU reference).
+    let mut answers = Vec::new();
+    for (device, kernels) in [("gpu", "cpu"), ("gpu", "gpu"), ("cpu", "auto")] {
+        let o = bin(&[
+            "run",
+            "--model",
+            m,
+            "--prompt",
+            "The capital of France is",
+            "--raw",
+            "--max-tokens",
+            "12",
+            "--temperature",
+            "0",
+            "--device",
+            device,
+            "--kernels",
+            kernels,
+        ]);
+        let text = stdout(&o);
+        if device == "gpu" {
+            // The family and why, on the line after the adapter's.
+            let stderr = String::from_utf8_lossy(&o.stderr);
+            let lines: Vec<&str> = stderr.lines().collect();
+            let at = lines
+                .iter()
+                .position(|l| l.starts_with("adapter: "))
+                .unwrap_or_else(|| panic!("{stderr}"));
+            assert_eq!(
+                lines.get(at + 1).copied(),
+                Some(format!("kernels: {kernels} (forced by --kernels)").as_str()),
+                "{stderr}"
+            );
+        }
+        answers.push((device, kernels, text));
+    }
+    for (device, kernels, text) in &answers[1..] {
+        assert_eq!(
+            text, &answers[0].2,
+            "{device} --kernels {kernels} generated other tokens than gpu --kernels cpu"
+        );
+    }
+
+    // `logits`: both families close to transformers, with the same top-1 everywhere.
+    let ids: Vec<u32> =
+        serde_json::from_str(&std::fs::read_to_string(fixture("tiny-w6/input_ids.json")).unwrap())
+            .unwrap();
+    let tokens = ids.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+    let (_, want) =
+        npy::read_f32(&std::fs::read(fixture("tiny-w6/reference.logits.npy")).unwrap()).unwrap();
+    let top1 = |v: &[f32]| -> Vec<usize> {
+        v.chunks(512)
+            .map(|row| {
+                (0..row.len())
+                    .max_by(|&a, &b| row[a].total_cmp(&row[b]))
+                    .unwrap()
+            })
+            .collect()
+    };
+    let out = std::env::temp_dir().join(format!("mw-kernels-{}.npy", std::process::id()));
+    for kernels in ["cpu", "gpu"] {
+        stdout(&bin(&[
+            "logits",
+            "--model",
+            fixture("tiny-w6/tiny-w6-F32.gguf").to_str().unwrap(),
+            "--tokens",
+            &tokens,
+            "--out",
+            out.to_str().unwrap(),
+            "--kernels",
+            kernels,
+        ]));
+        let (shape, got) = npy::read_f32(&std::fs::read(&out).unwrap()).unwrap();
+        assert_eq!(shape, vec![32, 512]);
+        let err: f32 = got
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
+        assert!(err < 1e-3, "--kernels {kernels}: max |diff| {err}");
+        assert_eq!(top1(&got), top1(&want), "--kernels {kernels}: top-1");
+    }
+    std::fs::remove_file(&out).unwrap();
+}
+
+#[test]
+fn a_bad_kernel_family_is_refused_clearly() {
+    let model = fixture(TINY);
+    let m = model.to_str().unwrap();
+    // On the command line: clap's usage error (exit 2) names the flag and the three choices.
+    for args in [
+        vec!["run", "--model", m, "--prompt", "x", "--kernels", "fast"],
+        vec!["bench", "--model", m, "--kernels", "fast"],
+        vec!["info", "--model", m, "--kernels", "fast"],
+    ] {
+        let o = bin(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("--kernels") && err.contains("fast") && err.contains("auto, cpu or gpu"),
+            "{err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    // In the environment: exit 1 and one `error:` line naming the variable, not a panic.
+    for args in [
+        vec![
+            "run",
+            "--model",
+            m,
+            "--prompt",
+            "x",
+            "--raw",
+            "--max-tokens",
+            "2",
+        ],
+        vec![
+            "bench",
+            "--model",
+            m,
+            "--prompt-tokens",
+            "4",
+            "--gen-tokens",
+            "1",
+        ],
+    ] {
+        let o = bin_env(&args, &[("MISTRAL_WGPU_KERNELS", "bogus")]);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let e = one_line_error(&o);
+        assert!(
+            e.contains("MISTRAL_WGPU_KERNELS")
+                && e.contains("bogus")
+                && e.contains("auto, cpu or gpu"),
+            "{e}"
+        );
+        assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
+    }
+    // A forced family on the command line wins over the environment (the engine's rule).
+    stdout(&bin_env(
+        &[
+            "run",
+            "--model",
+            m,
+            "--prompt",
+            "x",
+            "--raw",
+            "--max-tokens",
+            "2",
+            "--kernels",
+            "cpu",
+        ],
+        &[("MISTRAL_WGPU_KERNELS", "bogus")],
+    ));
 }

@@ -1,12 +1,14 @@
 //! `info`: what a model is and what it will cost to run.
 
+use crate::device_args::AdapterArgs;
 use crate::model_args::ModelArgs;
 use anyhow::Result;
 use mistral_engine::model::{MemoryEstimate, ModelOptions};
 use mistral_engine::ops::KvStorage;
+use mistral_engine::ADAPTER_ENV;
 use mistral_formats::{ModelFormat, TensorType, WindowSource};
 
-pub fn run(args: &ModelArgs) -> Result<()> {
+pub fn run(args: &ModelArgs, gpu: &AdapterArgs) -> Result<()> {
     let model = args.open()?;
     let c = &model.config;
     println!("model        {}", args.model.display());
@@ -75,6 +77,7 @@ pub fn run(args: &ModelArgs) -> Result<()> {
         })
         .unwrap_or_else(|| "none in the file (pass a tokenizer.json)".into());
     println!("tokenizer    {tokenizer}");
+    println!("kernels      {}", kernels_line(gpu)?);
     // The GPU engine's own estimate (f32 and f16 K/V), the figure it checks before loading.
     for kv in [KvStorage::F32, KvStorage::F16] {
         let opts = ModelOptions {
@@ -103,6 +106,33 @@ pub fn run(args: &ModelArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The kernel family the GPU engine would run, on the adapter it would pick (the same choice as
+/// a model command's: --adapter, else MISTRAL_WGPU_ADAPTER, else the best adapter), and why.
+/// Adapters are only listed, no device is opened.
+fn kernels_line(gpu: &AdapterArgs) -> Result<String> {
+    let adapters = pollster::block_on(mistral_engine::list_adapters());
+    let wanted = gpu
+        .adapter
+        .clone()
+        .or_else(|| std::env::var(ADAPTER_ENV).ok().filter(|s| !s.is_empty()));
+    let chosen = match &wanted {
+        Some(w) => adapters
+            .iter()
+            .find(|a| a.name.to_lowercase().contains(&w.to_lowercase())),
+        None => adapters.first(),
+    };
+    Ok(match (chosen, wanted) {
+        (Some(a), _) => {
+            let (family, why) = gpu.kernels_for(a)?;
+            format!("{family} on {} ({:?}): {why}", a.name, a.backend)
+        }
+        (None, Some(w)) => format!("no adapter matches {w:?} (see `mistral-wgpu devices`)"),
+        (None, None) => {
+            "no GPU adapter found (--device cpu runs the f32 CPU reference)".to_string()
+        }
+    })
 }
 
 /// 1536 -> "1.5 KiB", 5 << 30 -> "5.00 GiB".

@@ -13,7 +13,7 @@ use anyhow::Result;
 
 pub fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Info { model } => info::run(&model),
+        Command::Info { model, gpu } => info::run(&model, &gpu),
         Command::Logits {
             model,
             tokens,
@@ -27,7 +27,20 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             device,
             prompt_tokens,
             gen_tokens,
-        } => bench::run(&model, &device, prompt_tokens, gen_tokens),
+            repetitions,
+            warmup,
+            json,
+        } => bench::run(
+            &model,
+            &device,
+            &bench::BenchOptions {
+                prompt_tokens,
+                gen_tokens,
+                repetitions,
+                warmup,
+                json,
+            },
+        ),
         Command::Quantize { input, output, ty } => quantize::run(&input, &output, &ty),
         Command::Tokenize { model, text, input } => {
             tokenize::run(&model, text.as_deref(), input.as_deref())
