@@ -116,7 +116,9 @@ activation traffic are not counted).\n\n\
 The table shows the median and [min .. max] over repetitions; --json prints one JSON object on \
 stdout instead (model, model_name, weights_bytes, adapter, backend, device_type, kernels, \
 kernels_reason, kv, prefill_chunk, prompt_tokens, gen_tokens, repetitions, and prefill_tok_s, \
-decode_tok_s, ttft_ms, weight_gb_s each as {median, min, max}); the adapter and progress lines \
+decode_tok_s, ttft_ms, weight_gb_s each as {median, min, max}, and dispatches_per_token, the \
+compute dispatches one decode token records, which bound decode where each costs tens of \
+microseconds, as on lavapipe); the adapter and progress lines \
 go to stderr either way. With --device cpu (the f32 CPU reference) adapter is \"cpu-reference\" \
 and the GPU fields are null.\n\n\
 The README's figures were measured with:\n  \

@@ -371,6 +371,7 @@ fn bench_json_is_one_object_with_every_field() {
             "decode_tok_s",
             "ttft_ms",
             "weight_gb_s",
+            "dispatches_per_token",
         ] {
             assert!(
                 obj.contains_key(key),
@@ -405,9 +406,16 @@ fn bench_json_is_one_object_with_every_field() {
                 .as_str()
                 .is_some_and(|r| !r.is_empty()));
             assert!(stderr.contains("adapter: "), "{stderr}");
+            assert!(report["dispatches_per_token"].as_u64().unwrap() > 0);
         } else {
             assert_eq!(report["adapter"], "cpu-reference");
-            for key in ["backend", "device_type", "kernels", "kernels_reason"] {
+            for key in [
+                "backend",
+                "device_type",
+                "kernels",
+                "kernels_reason",
+                "dispatches_per_token",
+            ] {
                 assert!(report[key].is_null(), "{key}: {report}");
             }
             assert_eq!(report["prefill_chunk"], 20);
@@ -438,6 +446,7 @@ fn bench_table_shows_median_min_max_and_the_kernels() {
         "decode ",
         "weight bandwidth",
         "kernels          gpu (forced by --kernels)",
+        "per decode token",
         " .. ",
     ] {
         assert!(o.contains(needle), "{needle:?} missing from:\n{o}");

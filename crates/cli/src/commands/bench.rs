@@ -160,6 +160,8 @@ pub fn run(args: &ModelArgs, dev: &DeviceArgs, o: &BenchOptions) -> Result<()> {
             "decode_tok_s": decode_tps.json(),
             "ttft_ms": ttft_ms.json(),
             "weight_gb_s": weight_gb_s.json(),
+            // GPU work items one greedy decode token records (null on the CPU reference).
+            "dispatches_per_token": gpu.map(|g| g.dispatches_per_token()),
         });
         println!("{report}");
         return Ok(());
@@ -177,6 +179,11 @@ pub fn run(args: &ModelArgs, dev: &DeviceArgs, o: &BenchOptions) -> Result<()> {
                 a.name, a.backend, a.device_type
             );
             println!("kernels          {family} ({why})");
+            println!(
+                "dispatches       {} per decode token ({} per layer)",
+                g.dispatches_per_token(),
+                g.dispatches_per_layer()
+            );
         }
         _ => println!("device           cpu: the f32 CPU reference"),
     }
