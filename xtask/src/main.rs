@@ -11,6 +11,8 @@
 //!   serve-web [--port N] [--models DIR] [--no-build]  build-web, then serve the chat page
 //!   serve DIR [--port N]  serve a folder (Range, CORS, request counts at /__requests)
 //!   npm-pack-check  pack the npm package, install it in a scratch project, type-check a consumer
+//!   synth-model [--out DIR] [--types q4_k_m,q4_0,q8_0] [--layers N] [--seed S] [--force]
+//!           Mistral-7B-shaped GGUFs with random weights (llama.cpp's type mix) in .cache/synth
 
 mod bench_web;
 mod build_web;
@@ -22,6 +24,7 @@ mod serve;
 mod serve_web;
 mod setup;
 mod shell;
+mod synth_model;
 mod test_js;
 mod test_summary;
 mod test_web;
@@ -50,8 +53,9 @@ fn main() -> ExitCode {
         "serve-web" => serve_web::run(rest),
         "serve" => serve_web::serve_dir(rest),
         "npm-pack-check" => build_web::build(false).and_then(|_| npm_pack_check::run()),
+        "synth-model" => synth_model::run(rest),
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|test-web|test-js|demo|fuzz|build-web|bench-web|serve-web|serve|npm-pack-check>\n\n  setup  install test prerequisites\n  test   setup + fmt + clippy + all tests (CI)\n  demo   run SmolLM2-135M-Instruct on a question\n  fuzz [SECONDS]  fuzz the GGUF parser\n  test-web [ARGS]  engine tests in headless Chromium (WebGPU)\n  test-js  npm package tests + chat page end to end (Playwright)\n  build-web [--dev]  wasm + npm package + site in target/web-site\n  bench-web [--model F] [--tokens N] [--runs N] [--no-build]  speed and wasm memory in headless Chromium\n  serve-web [--port N] [--models DIR] [--no-build]  build-web, then serve the chat page\n  serve DIR [--port N]  serve a folder (Range, CORS, /__requests counts)\n  npm-pack-check  build-web, npm pack, install and type-check a consumer");
+            eprintln!("usage: cargo xtask <setup|test|test-web|test-js|demo|fuzz|build-web|bench-web|serve-web|serve|npm-pack-check|synth-model>\n\n  setup  install test prerequisites\n  test   setup + fmt + clippy + all tests (CI)\n  demo   run SmolLM2-135M-Instruct on a question\n  fuzz [SECONDS]  fuzz the GGUF parser\n  test-web [ARGS]  engine tests in headless Chromium (WebGPU)\n  test-js  npm package tests + chat page end to end (Playwright)\n  build-web [--dev]  wasm + npm package + site in target/web-site\n  bench-web [--model F] [--tokens N] [--runs N] [--no-build]  speed and wasm memory in headless Chromium\n  serve-web [--port N] [--models DIR] [--no-build]  build-web, then serve the chat page\n  serve DIR [--port N]  serve a folder (Range, CORS, /__requests counts)\n  npm-pack-check  build-web, npm pack, install and type-check a consumer\n  synth-model [--out DIR] [--types q4_k_m,q4_0,q8_0] [--layers N] [--seed S] [--force]\n         Mistral-7B-shaped GGUFs, random weights, llama.cpp's type mix (default: all three, 32 layers, .cache/synth)");
             return ExitCode::from(2);
         }
     };
