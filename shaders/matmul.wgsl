@@ -40,15 +40,24 @@ fn x_scalar4(flat: u32) -> vec4<f32> {
     return vec4<f32>(x[flat >> 2u][flat & 3u], x[a >> 2u][a & 3u], x[b >> 2u][b & 3u], x[c >> 2u][c & 3u]);
 }
 
-// Weights i..i+3 of the blocks gb (one per row) as the columns of a matrix, so that
-// `xv * m` is the four rows' dot products with xv.
+// Weights i..i+3 (i % 4 == 0) of the blocks gb (one per row) as the columns of a matrix, so that
+// `xv * m` is the four rows' dot products with xv. weight4() decodes four weights with one word
+// load and one scale lookup (the scalar weight() per value cost 2-4x more on lavapipe).
 fn weights4(gb: vec4<u32>, i: u32) -> mat4x4<f32> {
-    return mat4x4<f32>(
-        vec4<f32>(weight(gb.x, i), weight(gb.x, i + 1u), weight(gb.x, i + 2u), weight(gb.x, i + 3u)),
-        vec4<f32>(weight(gb.y, i), weight(gb.y, i + 1u), weight(gb.y, i + 2u), weight(gb.y, i + 3u)),
-        vec4<f32>(weight(gb.z, i), weight(gb.z, i + 1u), weight(gb.z, i + 2u), weight(gb.z, i + 3u)),
-        vec4<f32>(weight(gb.w, i), weight(gb.w, i + 1u), weight(gb.w, i + 2u), weight(gb.w, i + 3u)),
-    );
+    return mat4x4<f32>(weight4(gb.x, i), weight4(gb.y, i), weight4(gb.z, i), weight4(gb.w, i));
+}
+
+// Whole blocks, every lane loading its own x.
+fn matmul_blocks(first: vec4<u32>, full_blocks: u32, xs: array<u32, 8>, acc: ptr<function, array<vec4<f32>, 8>>) {
+    for (var b = 0u; b < full_blocks; b++) {
+        for (var q = 0u; q < BLOCK / 4u; q++) {
+            let m = weights4(first + vec4<u32>(b), 4u * q);
+            let c = b * (BLOCK / 4u) + q;
+            for (var t = 0u; t < TOKENS_PER_GROUP; t++) {
+                (*acc)[t] += x[(xs[t] >> 2u) + c] * m;
+            }
+        }
+    }
 }
 
 @compute @workgroup_size(64)
@@ -56,13 +65,27 @@ fn matmul(
     @builtin(global_invocation_id) gid: vec3<u32>,
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(num_workgroups) groups: vec3<u32>,
+#ifdef SUBGROUP
+    @builtin(local_invocation_index) local: u32,
+    @builtin(subgroup_invocation_id) lane: u32,
+    @builtin(subgroup_size) subgroup_size: u32,
+#endif
 ) {
     // Grids wider than 65535 workgroups wrap into y (see grid_for in Rust).
-    let row0 = (gid.x + gid.y * groups.x * MATMUL_WORKGROUP) * ROWS_PER_INVOCATION;
+    let index = gid.x + gid.y * groups.x * MATMUL_WORKGROUP;
+    let row0 = index * ROWS_PER_INVOCATION;
     let t0 = wid.z * TOKENS_PER_GROUP;
+#ifdef SUBGROUP
+    // Only whole workgroups leave early: the broadcasts below need lanes 0..7 active. Rows past
+    // the end repeat the last row and are not written.
+    if (index - local) * ROWS_PER_INVOCATION >= params.rows || t0 >= step.n_tokens {
+        return;
+    }
+#else
     if row0 >= params.rows || t0 >= step.n_tokens {
         return;
     }
+#endif
     let last_row = params.rows - 1u;
     let last_tok = step.n_tokens - 1u;
     let first = min(vec4<u32>(row0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(last_row)) * params.blocks_per_row;
@@ -76,15 +99,33 @@ fn matmul(
     // real model); otherwise (odd-sized float test tensors) the scalar loop does everything.
     let aligned = (params.cols & 3u) == 0u;
     let full_blocks = select(0u, params.cols / BLOCK, aligned);
-    for (var b = 0u; b < full_blocks; b++) {
-        for (var q = 0u; q < BLOCK / 4u; q++) {
-            let m = weights4(first + vec4<u32>(b), 4u * q);
-            let c = b * (BLOCK / 4u) + q;
-            for (var t = 0u; t < TOKENS_PER_GROUP; t++) {
-                acc[t] += x[(xs[t] >> 2u) + c] * m;
+#ifdef SUBGROUP
+    // All lanes of a subgroup need the same eight x vec4s at each step. Lane k loads token
+    // (k mod 8)'s and subgroupBroadcast hands them round: one load per lane instead of eight
+    // (on lavapipe a load whose offset is not provably uniform is a per-lane scalar loop).
+    // Subgroups narrower than eight lanes take the per-lane loads.
+    if subgroup_size >= TOKENS_PER_GROUP {
+        let mine = xs[lane & 7u] >> 2u;
+        for (var b = 0u; b < full_blocks; b++) {
+            for (var q = 0u; q < BLOCK / 4u; q++) {
+                let m = weights4(first + vec4<u32>(b), 4u * q);
+                let xv = x[mine + b * (BLOCK / 4u) + q];
+                acc[0] += subgroupBroadcast(xv, 0u) * m;
+                acc[1] += subgroupBroadcast(xv, 1u) * m;
+                acc[2] += subgroupBroadcast(xv, 2u) * m;
+                acc[3] += subgroupBroadcast(xv, 3u) * m;
+                acc[4] += subgroupBroadcast(xv, 4u) * m;
+                acc[5] += subgroupBroadcast(xv, 5u) * m;
+                acc[6] += subgroupBroadcast(xv, 6u) * m;
+                acc[7] += subgroupBroadcast(xv, 7u) * m;
             }
         }
+    } else {
+        matmul_blocks(first, full_blocks, xs, &acc);
     }
+#else
+    matmul_blocks(first, full_blocks, xs, &acc);
+#endif
     // Columns after the whole blocks (float types only: quantized rows are whole blocks), or
     // all columns of an unaligned row, four at a time where possible and then one by one.
     var c = full_blocks * BLOCK;

@@ -15,3 +15,10 @@ fn block_dot(gb: u32, xv: u32) -> f32 {
 fn block_dot4(gb: vec4<u32>, xv: u32) -> vec4<f32> {
     return vec4<f32>(block_dot(gb.x, xv), block_dot(gb.y, xv), block_dot(gb.z, xv), block_dot(gb.w, xv));
 }
+
+// The GPU matvec's unit of work (matvec_gpu.wgsl): one whole block of four rows.
+const UNITS_PER_BLOCK: u32 = 1u;
+
+fn unit_dot4(gb: vec4<u32>, unit: u32, xv: u32) -> vec4<f32> {
+    return block_dot4(gb, xv);
+}

@@ -20,40 +20,52 @@ fn q4k_chunk(head: vec4<u32>, c: u32, q: vec2<f32>, xs: vec2<f32>) -> f32 {
     return dm.x * (a.x * q.x + b.x * q.y) - dm.y * (a.y * xs.x + b.y * xs.y);
 }
 
-fn block_dot4(gb: vec4<u32>, xv: u32) -> vec4<f32> {
-    let base = gb * 9u;
+// Chunk c (64 weights) of the four blocks at q4k[base..]: 32 bytes of nibbles per row.
+fn q4k_chunk_dot4(base: vec4<u32>, c: u32, xv: u32) -> vec4<f32> {
     let one = vec4<f32>(1.0);
+    var q0 = vec2<f32>(0.0);
+    var q1 = vec2<f32>(0.0);
+    var q2 = vec2<f32>(0.0);
+    var q3 = vec2<f32>(0.0);
+    var xs = vec2<f32>(0.0);
+    for (var h = 0u; h < 2u; h++) {
+        // bytes 16h.. of chunk c: weights 64c+16h.. (low nibbles) and 64c+32+16h.. (high)
+        let xl = xv + 16u * c + 4u * h;
+        let a0 = x[xl];
+        let a1 = x[xl + 1u];
+        let a2 = x[xl + 2u];
+        let a3 = x[xl + 3u];
+        let b0 = x[xl + 8u];
+        let b1 = x[xl + 9u];
+        let b2 = x[xl + 10u];
+        let b3 = x[xl + 11u];
+        xs += vec2<f32>(dot(a0 + a1 + a2 + a3, one), dot(b0 + b1 + b2 + b3, one));
+        let off = 1u + 2u * c + h;
+        q0 += q4k_dot16(q4k[base.x + off], a0, a1, a2, a3, b0, b1, b2, b3);
+        q1 += q4k_dot16(q4k[base.y + off], a0, a1, a2, a3, b0, b1, b2, b3);
+        q2 += q4k_dot16(q4k[base.z + off], a0, a1, a2, a3, b0, b1, b2, b3);
+        q3 += q4k_dot16(q4k[base.w + off], a0, a1, a2, a3, b0, b1, b2, b3);
+    }
+    return vec4<f32>(
+        q4k_chunk(q4k[base.x], c, q0, xs),
+        q4k_chunk(q4k[base.y], c, q1, xs),
+        q4k_chunk(q4k[base.z], c, q2, xs),
+        q4k_chunk(q4k[base.w], c, q3, xs),
+    );
+}
+
+fn block_dot4(gb: vec4<u32>, xv: u32) -> vec4<f32> {
     var acc = vec4<f32>(0.0);
     for (var c = 0u; c < 4u; c++) {
-        var q0 = vec2<f32>(0.0);
-        var q1 = vec2<f32>(0.0);
-        var q2 = vec2<f32>(0.0);
-        var q3 = vec2<f32>(0.0);
-        var xs = vec2<f32>(0.0);
-        for (var h = 0u; h < 2u; h++) {
-            // bytes 16h.. of chunk c: weights 64c+16h.. (low nibbles) and 64c+32+16h.. (high)
-            let xl = xv + 16u * c + 4u * h;
-            let a0 = x[xl];
-            let a1 = x[xl + 1u];
-            let a2 = x[xl + 2u];
-            let a3 = x[xl + 3u];
-            let b0 = x[xl + 8u];
-            let b1 = x[xl + 9u];
-            let b2 = x[xl + 10u];
-            let b3 = x[xl + 11u];
-            xs += vec2<f32>(dot(a0 + a1 + a2 + a3, one), dot(b0 + b1 + b2 + b3, one));
-            let off = 1u + 2u * c + h;
-            q0 += q4k_dot16(q4k[base.x + off], a0, a1, a2, a3, b0, b1, b2, b3);
-            q1 += q4k_dot16(q4k[base.y + off], a0, a1, a2, a3, b0, b1, b2, b3);
-            q2 += q4k_dot16(q4k[base.z + off], a0, a1, a2, a3, b0, b1, b2, b3);
-            q3 += q4k_dot16(q4k[base.w + off], a0, a1, a2, a3, b0, b1, b2, b3);
-        }
-        acc += vec4<f32>(
-            q4k_chunk(q4k[base.x], c, q0, xs),
-            q4k_chunk(q4k[base.y], c, q1, xs),
-            q4k_chunk(q4k[base.z], c, q2, xs),
-            q4k_chunk(q4k[base.w], c, q3, xs),
-        );
+        acc += q4k_chunk_dot4(gb * 9u, c, xv);
     }
     return acc;
+}
+
+// The GPU matvec's unit of work (matvec_gpu.wgsl): one 64-weight chunk of four rows, so that
+// adjacent invocations read adjacent 32-byte pieces of a block.
+const UNITS_PER_BLOCK: u32 = 4u;
+
+fn unit_dot4(gb: vec4<u32>, unit: u32, xv: u32) -> vec4<f32> {
+    return q4k_chunk_dot4(gb * 9u, unit, xv);
 }

@@ -9,10 +9,10 @@ fn q6k_quad(a: u32, b: u32, h: u32, x0: vec4<f32>, x1: vec4<f32>, x2: vec4<f32>,
     let low4 = 0x0f0f0f0fu;
     let two = 0x30303030u;
     let bias = vec4<f32>(32.0);
-    let q1 = vec4<f32>(u8x4((a & low4) | ((h << 4u) & two))) - bias;
-    let q2 = vec4<f32>(u8x4((b & low4) | ((h << 2u) & two))) - bias;
-    let q3 = vec4<f32>(u8x4(((a >> 4u) & low4) | (h & two))) - bias;
-    let q4 = vec4<f32>(u8x4(((b >> 4u) & low4) | ((h >> 2u) & two))) - bias;
+    let q1 = small_to_f32(u8x4((a & low4) | ((h << 4u) & two))) - bias;
+    let q2 = small_to_f32(u8x4((b & low4) | ((h << 2u) & two))) - bias;
+    let q3 = small_to_f32(u8x4(((a >> 4u) & low4) | (h & two))) - bias;
+    let q4 = small_to_f32(u8x4(((b >> 4u) & low4) | ((h >> 2u) & two))) - bias;
     return vec4<f32>(dot(q1, x0), dot(q2, x1), dot(q3, x2), dot(q4, x3));
 }
 
@@ -36,25 +36,41 @@ fn q6k_group_scales(base: u32, n: u32, is: u32) -> vec4<f32> {
     return vec4<f32>(f32(lo[is]), f32(lo[is + 2u]), f32(hi[is]), f32(hi[is + 2u]));
 }
 
-fn block_dot4(gb: vec4<u32>, xv: u32) -> vec4<f32> {
+// Part (n, is) of the four blocks gb (64 weights per row), before the block scale d.
+fn q6k_part_dot4(gb: vec4<u32>, n: u32, is: u32, xv: u32) -> vec4<f32> {
     let base = gb * 13u;
-    var acc = vec4<f32>(0.0);
-    for (var n = 0u; n < 2u; n++) {
-        for (var is = 0u; is < 2u; is++) {
-            let xb = xv + 32u * n + 4u * is;
-            acc += vec4<f32>(
-                dot(q6k_group(base.x, n, is, xb), q6k_group_scales(base.x, n, is)),
-                dot(q6k_group(base.y, n, is, xb), q6k_group_scales(base.y, n, is)),
-                dot(q6k_group(base.z, n, is, xb), q6k_group_scales(base.z, n, is)),
-                dot(q6k_group(base.w, n, is, xb), q6k_group_scales(base.w, n, is)),
-            );
-        }
-    }
-    let d = vec4<f32>(
+    let xb = xv + 32u * n + 4u * is;
+    return vec4<f32>(
+        dot(q6k_group(base.x, n, is, xb), q6k_group_scales(base.x, n, is)),
+        dot(q6k_group(base.y, n, is, xb), q6k_group_scales(base.y, n, is)),
+        dot(q6k_group(base.z, n, is, xb), q6k_group_scales(base.z, n, is)),
+        dot(q6k_group(base.w, n, is, xb), q6k_group_scales(base.w, n, is)),
+    );
+}
+
+fn q6k_d4(gb: vec4<u32>) -> vec4<f32> {
+    return vec4<f32>(
         half_of(q6k_d[gb.x >> 1u], gb.x),
         half_of(q6k_d[gb.y >> 1u], gb.y),
         half_of(q6k_d[gb.z >> 1u], gb.z),
         half_of(q6k_d[gb.w >> 1u], gb.w),
     );
-    return acc * d;
+}
+
+fn block_dot4(gb: vec4<u32>, xv: u32) -> vec4<f32> {
+    var acc = vec4<f32>(0.0);
+    for (var n = 0u; n < 2u; n++) {
+        for (var is = 0u; is < 2u; is++) {
+            acc += q6k_part_dot4(gb, n, is, xv);
+        }
+    }
+    return acc * q6k_d4(gb);
+}
+
+// The GPU matvec's unit of work (matvec_gpu.wgsl): one part (n, is) of 64 weights of four
+// rows: three 16-byte words per row (ql low, ql high, qh) and sixteen vec4s of x.
+const UNITS_PER_BLOCK: u32 = 4u;
+
+fn unit_dot4(gb: vec4<u32>, unit: u32, xv: u32) -> vec4<f32> {
+    return q6k_part_dot4(gb, unit >> 1u, unit & 1u, xv) * q6k_d4(gb);
 }

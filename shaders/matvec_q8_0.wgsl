@@ -4,10 +4,10 @@ fn block_dot(gb: u32, xv: u32) -> f32 {
     for (var k = 0u; k < 2u; k++) {
         let w = q8_qs[gb * 2u + k];
         let base = xv + 4u * k;
-        s += dot(vec4<f32>(i8x4(w.x)), x[base]);
-        s += dot(vec4<f32>(i8x4(w.y)), x[base + 1u]);
-        s += dot(vec4<f32>(i8x4(w.z)), x[base + 2u]);
-        s += dot(vec4<f32>(i8x4(w.w)), x[base + 3u]);
+        s += dot(i8x4_f32(w.x), x[base]);
+        s += dot(i8x4_f32(w.y), x[base + 1u]);
+        s += dot(i8x4_f32(w.z), x[base + 2u]);
+        s += dot(i8x4_f32(w.w), x[base + 3u]);
     }
     return s * q8_scale(gb);
 }
@@ -16,4 +16,11 @@ fn block_dot(gb: u32, xv: u32) -> f32 {
 // merge them (measured on lavapipe: 4 rows per invocation ~2x faster than 1).
 fn block_dot4(gb: vec4<u32>, xv: u32) -> vec4<f32> {
     return vec4<f32>(block_dot(gb.x, xv), block_dot(gb.y, xv), block_dot(gb.z, xv), block_dot(gb.w, xv));
+}
+
+// The GPU matvec's unit of work (matvec_gpu.wgsl): one whole block of four rows.
+const UNITS_PER_BLOCK: u32 = 1u;
+
+fn unit_dot4(gb: vec4<u32>, unit: u32, xv: u32) -> vec4<f32> {
+    return block_dot4(gb, xv);
 }

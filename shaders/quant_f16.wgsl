@@ -7,3 +7,10 @@ const BLOCK: u32 = 32u;
 fn weight(gb: u32, i: u32) -> f32 {
     return half_of(w_f16[gb * 4u + (i >> 3u)][(i >> 1u) & 3u], i);
 }
+
+// Weights i .. i+3 of block gb (i % 4 == 0): two words.
+fn weight4(gb: u32, i: u32) -> vec4<f32> {
+    let v = w_f16[gb * 4u + (i >> 3u)];
+    let pair = select(v.xy, v.zw, (i & 4u) != 0u);
+    return vec4<f32>(f16_pair(pair.x), f16_pair(pair.y));
+}

@@ -8,3 +8,8 @@ const BLOCK: u32 = 32u;
 fn weight(gb: u32, i: u32) -> f32 {
     return w_f32[gb * 8u + (i >> 2u)][i & 3u];
 }
+
+// Weights i .. i+3 of block gb (i % 4 == 0).
+fn weight4(gb: u32, i: u32) -> vec4<f32> {
+    return w_f32[gb * 8u + (i >> 2u)];
+}

@@ -16,3 +16,10 @@ fn weight(gb: u32, i: u32) -> f32 {
     let q = select(b & 0xfu, b >> 4u, i >= 16u);
     return (f32(q) - 8.0) * q4_scale(gb);
 }
+
+// Weights i .. i+3 of block gb (i % 4 == 0): one word of nibbles, one scale.
+fn weight4(gb: u32, i: u32) -> vec4<f32> {
+    let j = i & 15u;
+    let q = nibbles_f32(q4_qs[gb][j >> 2u], select(0u, 4u, i >= 16u));
+    return (q - vec4<f32>(8.0)) * q4_scale(gb);
+}

@@ -13,3 +13,11 @@ fn weight(gb: u32, i: u32) -> f32 {
     let dm = f16_pair(q41_dm[gb]);
     return f32(q) * dm.x + dm.y;
 }
+
+// Weights i .. i+3 of block gb (i % 4 == 0).
+fn weight4(gb: u32, i: u32) -> vec4<f32> {
+    let j = i & 15u;
+    let q = nibbles_f32(q41_qs[gb][j >> 2u], select(0u, 4u, i >= 16u));
+    let dm = f16_pair(q41_dm[gb]);
+    return q * dm.x + vec4<f32>(dm.y);
+}

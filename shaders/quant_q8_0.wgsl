@@ -14,3 +14,9 @@ fn weight(gb: u32, i: u32) -> f32 {
     let word = q8_qs[gb * 2u + (i >> 4u)][(i >> 2u) & 3u];
     return f32(i8x4(word)[i & 3u]) * q8_scale(gb);
 }
+
+// Weights i .. i+3 of block gb (i % 4 == 0).
+fn weight4(gb: u32, i: u32) -> vec4<f32> {
+    let word = q8_qs[gb * 2u + (i >> 4u)][(i >> 2u) & 3u];
+    return i8x4_f32(word) * q8_scale(gb);
+}

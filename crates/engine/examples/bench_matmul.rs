@@ -12,7 +12,7 @@ mod bench;
 use bench::{time_per_call, values};
 use mistral_engine::ops::Matmul;
 use mistral_engine::step::StepBuffer;
-use mistral_engine::{buffers, GpuTensor};
+use mistral_engine::{buffers, AdapterFacts, GpuTensor, KernelChoice};
 use mistral_formats::{quant, TensorType};
 
 struct Args {
@@ -64,6 +64,11 @@ fn parse_args() -> Args {
 fn main() {
     let args = parse_args();
     let ctx = bench::gpu();
+    // The table's family for this adapter, or MISTRAL_WGPU_KERNELS=cpu|gpu.
+    let (family, _) = KernelChoice::Auto
+        .resolve(&AdapterFacts::from(&ctx.adapter))
+        .expect("MISTRAL_WGPU_KERNELS");
+    println!("kernels: {family}");
     println!(
         "matmul {}x{}, chunk {} tokens, {} iterations",
         args.rows, args.cols, args.chunk, args.iters
@@ -81,7 +86,7 @@ fn main() {
         let raw = quant::quantize(ty, &w).expect("quantize");
         let t = pollster::block_on(GpuTensor::upload(&ctx, "w", ty, args.rows, args.cols, &raw))
             .expect("upload");
-        let kernel = pollster::block_on(Matmul::new(&ctx, t.format)).expect("kernel");
+        let kernel = pollster::block_on(Matmul::new(&ctx, t.format, family)).expect("kernel");
         let single = kernel
             .bind(&ctx, &t, &x_buf, &y_buf, &step.buffer, 1)
             .expect("bind");

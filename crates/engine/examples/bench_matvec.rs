@@ -18,7 +18,7 @@ use bench::{time_per_call, values};
 use mistral_engine::ops::{Matvec, MatvecVariant};
 use mistral_engine::shaders::{self, F16Decode};
 use mistral_engine::wgpu;
-use mistral_engine::{buffers, GpuContext, GpuTensor};
+use mistral_engine::{buffers, AdapterFacts, GpuContext, GpuTensor, KernelChoice};
 use mistral_formats::{quant, TensorType};
 
 /// The seed of the weights and of x (the same stream, as before this was shared).
@@ -57,8 +57,12 @@ fn parse_args() -> Args {
                 a.variant = match it.next().as_deref() {
                     Some("baseline") => Some(MatvecVariant::Baseline),
                     Some("subgroup") => Some(MatvecVariant::Subgroup),
-                    Some("both") => None,
-                    _ => panic!("--variant needs baseline, subgroup or both"),
+                    Some("coalesced") => Some(MatvecVariant::Coalesced),
+                    Some("coalesced-subgroup") => Some(MatvecVariant::CoalescedSubgroup),
+                    Some("all") => None,
+                    _ => panic!(
+                        "--variant needs baseline, subgroup, coalesced, coalesced-subgroup or all"
+                    ),
                 }
             }
             other => panic!("unknown argument {other}"),
@@ -98,7 +102,10 @@ fn main() {
         let raw = quant::quantize(ty, &w).expect("quantize");
         let t = pollster::block_on(GpuTensor::upload(&ctx, "w", ty, args.rows, args.cols, &raw))
             .expect("upload");
-        let selected = MatvecVariant::select(&ctx, t.format);
+        let (family, _) = KernelChoice::Auto
+            .resolve(&AdapterFacts::from(&ctx.adapter))
+            .expect("MISTRAL_WGPU_KERNELS");
+        let selected = MatvecVariant::select(&ctx, family);
         for &variant in &variants {
             let f16 = ctx.features.f16_decode();
             let kernel = pollster::block_on(Matvec::with_variant(&ctx, t.format, f16, variant))

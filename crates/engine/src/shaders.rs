@@ -6,6 +6,9 @@
 use crate::layout::WeightFormat;
 use crate::ops::KvStorage;
 
+mod preprocess;
+pub use preprocess::{preprocess, PreprocessError};
+
 macro_rules! shader_files {
     ($($ident:ident = $file:literal;)*) => {
         $(const $ident: &str = include_str!(concat!("../../../shaders/", $file));)*
@@ -20,7 +23,9 @@ shader_files! {
     F16_UNPACK = "f16_unpack.wgsl";
     F16_BITS = "f16_bits.wgsl";
     MATVEC = "matvec.wgsl";
+    MATVEC_GPU = "matvec_gpu.wgsl";
     MATMUL = "matmul.wgsl";
+    MATMUL_GPU = "matmul_gpu.wgsl";
     EMBEDDING = "embedding.wgsl";
     QUANT_F32 = "quant_f32.wgsl";
     QUANT_F16 = "quant_f16.wgsl";
@@ -74,7 +79,12 @@ pub struct ShaderModuleSource {
     /// Uses subgroup builtins and operations (naga's `SUBGROUP` capability, the device's
     /// `Features::SUBGROUP`); only built where the device has them.
     pub needs_subgroups: bool,
+    /// The template switches this module was built with (`#ifdef` names).
+    pub defines: Vec<&'static str>,
 }
+
+/// The define that turns on a template's subgroup code.
+pub const SUBGROUP: &str = "SUBGROUP";
 
 /// Drivers whose modules use subgroup operations.
 const SUBGROUP_FILES: &[&str] = &["matvec_sg.wgsl"];
@@ -100,7 +110,18 @@ impl F16Decode {
 }
 
 fn assemble(name: String, entry_point: &'static str, files: &[&'static str]) -> ShaderModuleSource {
-    let source = files
+    assemble_with(name, entry_point, files, &[])
+}
+
+/// The files concatenated, then preprocessed with `defines` (a malformed template is a bug in
+/// this crate: every module is built and validated by tests/shader_validation.rs).
+fn assemble_with(
+    name: String,
+    entry_point: &'static str,
+    files: &[&'static str],
+    defines: &[&'static str],
+) -> ShaderModuleSource {
+    let joined = files
         .iter()
         .map(|f| {
             FILES
@@ -111,10 +132,14 @@ fn assemble(name: String, entry_point: &'static str, files: &[&'static str]) -> 
         })
         .collect::<Vec<_>>()
         .join("\n");
+    let source = preprocess(&joined, defines)
+        .unwrap_or_else(|e| panic!("shader template {name} ({files:?}): {e}"));
     ShaderModuleSource {
-        name,
         needs_f16_in_f32: files.contains(&F16Decode::Builtin.file()),
-        needs_subgroups: files.iter().any(|f| SUBGROUP_FILES.contains(f)),
+        needs_subgroups: defines.contains(&SUBGROUP)
+            || files.iter().any(|f| SUBGROUP_FILES.contains(f)),
+        defines: defines.to_vec(),
+        name,
         files: files.to_vec(),
         source,
         entry_point,
@@ -165,12 +190,19 @@ fn with_step(mut m: ShaderModuleSource) -> ShaderModuleSource {
     m
 }
 
-/// The batched matrix product of `format` (`matmul.wgsl`, weights decoded by `weight()`).
-pub fn matmul(format: WeightFormat, f16: F16Decode) -> ShaderModuleSource {
-    with_step(assemble(
-        format!("matmul_{}_{f16:?}", format.name()),
+/// The batched matrix product of `format` (`matmul.wgsl`, weights decoded by `weight4()`), with
+/// x shared through subgroup broadcasts when `subgroup`.
+pub fn matmul(format: WeightFormat, f16: F16Decode, subgroup: bool) -> ShaderModuleSource {
+    let (suffix, defines): (&str, &[&'static str]) = if subgroup {
+        ("_sg", &[SUBGROUP])
+    } else {
+        ("", &[])
+    };
+    with_step(assemble_with(
+        format!("matmul{suffix}_{}_{f16:?}", format.name()),
         "matmul",
         &[f16.file(), "common.wgsl", "matmul.wgsl", quant_file(format)],
+        defines,
     ))
 }
 
@@ -186,6 +218,43 @@ pub fn matvec(format: WeightFormat, f16: F16Decode) -> ShaderModuleSource {
             block_dot_file(format),
         ],
     )
+}
+
+/// The GPU-family matvec of `format` (`matvec_gpu.wgsl`: a workgroup per four rows, coalesced
+/// loads), reducing with subgroup operations when `subgroup`.
+pub fn matvec_gpu(format: WeightFormat, f16: F16Decode, subgroup: bool) -> ShaderModuleSource {
+    let (suffix, defines): (&str, &[&'static str]) = if subgroup {
+        ("_sg", &[SUBGROUP])
+    } else {
+        ("", &[])
+    };
+    assemble_with(
+        format!("matvec_gpu{suffix}_{}_{f16:?}", format.name()),
+        "matvec",
+        &[
+            f16.file(),
+            "common.wgsl",
+            "matvec_gpu.wgsl",
+            quant_file(format),
+            block_dot_file(format),
+        ],
+        defines,
+    )
+}
+
+/// The GPU-family batched product of `format` (`matmul_gpu.wgsl`: 64 x 32 tiles dequantised
+/// into workgroup memory).
+pub fn matmul_gpu(format: WeightFormat, f16: F16Decode) -> ShaderModuleSource {
+    with_step(assemble(
+        format!("matmul_gpu_{}_{f16:?}", format.name()),
+        "matmul",
+        &[
+            f16.file(),
+            "common.wgsl",
+            "matmul_gpu.wgsl",
+            quant_file(format),
+        ],
+    ))
 }
 
 /// The subgroup matvec of `format` (`matvec_sg.wgsl`): x loaded once per subgroup and
@@ -257,7 +326,11 @@ pub fn all_modules() -> Vec<ShaderModuleSource> {
         for d in F16Decode::ALL {
             out.push(matvec(f, d));
             out.push(matvec_subgroup(f, d));
-            out.push(matmul(f, d));
+            out.push(matmul(f, d, false));
+            out.push(matmul(f, d, true));
+            out.push(matvec_gpu(f, d, false));
+            out.push(matvec_gpu(f, d, true));
+            out.push(matmul_gpu(f, d));
             out.push(embedding(f, d));
         }
     }

@@ -12,7 +12,7 @@ use std::path::Path;
 use common::*;
 use mistral_engine::buffers;
 use mistral_engine::ops::{Embedding, Matvec};
-use mistral_engine::{GpuContext, GpuTensor, WeightFormat};
+use mistral_engine::{GpuContext, GpuTensor, KernelFamily, WeightFormat};
 use mistral_formats::open::open_model;
 use mistral_reference::linalg;
 use mistral_testdata::fixture;
@@ -32,8 +32,10 @@ impl Kernels {
             embedding: HashMap::new(),
         };
         for f in WeightFormat::ALL {
-            k.matvec
-                .insert(f, pollster::block_on(Matvec::new(ctx, f)).unwrap());
+            k.matvec.insert(
+                f,
+                pollster::block_on(Matvec::new(ctx, f, KernelFamily::Cpu)).unwrap(),
+            );
             k.embedding
                 .insert(f, pollster::block_on(Embedding::new(ctx, f)).unwrap());
         }

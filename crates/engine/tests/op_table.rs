@@ -29,7 +29,7 @@ mod common;
 use common::*;
 use mistral_engine::buffers;
 use mistral_engine::ops::{Add, Argmax, Embedding, Matmul, RmsNorm, Rope, SiluMul};
-use mistral_engine::ops::{Matvec, MatvecVariant};
+use mistral_engine::ops::{MatmulVariant, Matvec, MatvecVariant};
 use mistral_engine::shaders::F16Decode;
 use mistral_engine::step::StepBuffer;
 use mistral_engine::{GpuContext, GpuTensor, WeightFormat};
@@ -245,31 +245,53 @@ fn matmul_cases(
 fn matmul_every_type_shape_capacity_and_token_count() {
     let ctx = gpu();
     let mut out = Vec::new();
-    for decode in f16_decoders(ctx) {
-        for ty in TYPES {
-            let format = WeightFormat::for_type(ty);
-            let kernel = pollster::block_on(Matmul::with_f16_decode(ctx, format, decode))
-                .unwrap_or_else(|e| panic!("{e}"));
-            let mut cases: Vec<((usize, usize), bool)> =
-                shapes(ty).into_iter().map(|s| (s, false)).collect();
-            cases.push(((301, if ty.block_elems() == 256 { 512 } else { 96 }), true));
-            for (i, ((rows, cols), split)) in cases.into_iter().enumerate() {
-                let label = format!("{} f16:{decode:?}", ty.name());
-                matmul_cases(
-                    ctx,
-                    &kernel,
-                    ty,
-                    rows,
-                    cols,
-                    split,
-                    1000 + i as u64,
-                    &label,
-                    &mut out,
-                );
+    for (matvec, variant) in matmul_variants(ctx) {
+        for decode in f16_decoders(ctx) {
+            for ty in TYPES {
+                let format = WeightFormat::for_type(ty);
+                let kernel =
+                    pollster::block_on(Matmul::with_variants(ctx, format, decode, matvec, variant))
+                        .unwrap_or_else(|e| panic!("{e}"));
+                let mut cases: Vec<((usize, usize), bool)> =
+                    shapes(ty).into_iter().map(|s| (s, false)).collect();
+                cases.push(((301, if ty.block_elems() == 256 { 512 } else { 96 }), true));
+                for (i, ((rows, cols), split)) in cases.into_iter().enumerate() {
+                    let label = format!("{} {variant:?} f16:{decode:?}", ty.name());
+                    matmul_cases(
+                        ctx,
+                        &kernel,
+                        ty,
+                        rows,
+                        cols,
+                        split,
+                        1000 + i as u64,
+                        &label,
+                        &mut out,
+                    );
+                }
             }
         }
     }
     report("matmul: GPU vs dequantize + linalg::matvec per token", &out);
+}
+
+/// Every batched variant the device can run, each with the matvec of its family (the one-token
+/// binding). lavapipe on Vulkan has subgroups: assert it, so no variant is skipped silently
+/// where CI runs.
+fn matmul_variants(ctx: &GpuContext) -> Vec<(MatvecVariant, MatmulVariant)> {
+    let lavapipe = ctx.adapter.name.contains("llvmpipe");
+    if lavapipe && ctx.adapter.backend == mistral_engine::wgpu::Backend::Vulkan {
+        assert!(ctx.features.subgroup, "lavapipe Vulkan without subgroups");
+    }
+    [
+        (MatvecVariant::Baseline, MatmulVariant::Rows),
+        (MatvecVariant::Subgroup, MatmulVariant::RowsSubgroup),
+        (MatvecVariant::Coalesced, MatmulVariant::Tiled),
+        (MatvecVariant::CoalescedSubgroup, MatmulVariant::Tiled),
+    ]
+    .into_iter()
+    .filter(|(m, v)| m.supported(ctx) && v.supported(ctx))
+    .collect()
 }
 
 /// The matvec variants the device can run. lavapipe on Vulkan has subgroups: assert it, so the

@@ -69,8 +69,15 @@ fn translate(m: &shaders::ShaderModuleSource) -> Result<(), String> {
     naga::back::hlsl::Writer::new(&mut hlsl, &options, &pipeline)
         .write(&module, &info, None)
         .map_err(|e| format!("HLSL: {e}"))?;
-    if m.needs_subgroups && !(msl.contains("simd_broadcast(") && hlsl.contains("WaveReadLaneAt(")) {
-        return Err("subgroup module without simd_broadcast (MSL) / WaveReadLaneAt (HLSL)".into());
+    // Broadcasts (CPU family) or sums (GPU family's reductions) must come out as the SIMD-group
+    // / wave intrinsics.
+    let msl_sg = msl.contains("simd_broadcast(") || msl.contains("simd_sum(");
+    let hlsl_sg = hlsl.contains("WaveReadLaneAt(") || hlsl.contains("WaveActiveSum(");
+    if m.needs_subgroups && !(msl_sg && hlsl_sg) {
+        return Err(
+            "subgroup module without simd_broadcast/simd_sum (MSL) or WaveReadLaneAt/WaveActiveSum (HLSL)"
+                .into(),
+        );
     }
     Ok(())
 }

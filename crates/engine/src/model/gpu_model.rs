@@ -123,6 +123,7 @@ impl GpuModel {
             .collect();
         let kernels = Kernels::new(
             &ctx,
+            family,
             WeightFormat::for_type(embd.ty),
             &formats,
             opts.kv_storage,

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use crate::context::GpuContext;
 use crate::error::Result;
+use crate::kernel_family::KernelFamily;
 use crate::layout::WeightFormat;
 use crate::ops::{
     Add, AddRmsNorm, Argmax, Attention, Embedding, KvStorage, KvWrite, Matmul, RmsNorm, Rope,
@@ -28,6 +29,7 @@ pub(crate) struct Kernels {
 impl Kernels {
     pub async fn new(
         ctx: &GpuContext,
+        family: KernelFamily,
         embedding_format: WeightFormat,
         matrix_formats: &[WeightFormat],
         kv: KvStorage,
@@ -35,7 +37,7 @@ impl Kernels {
         let mut matmul = HashMap::new();
         for &f in matrix_formats {
             if let std::collections::hash_map::Entry::Vacant(slot) = matmul.entry(f) {
-                slot.insert(Matmul::new(ctx, f).await?);
+                slot.insert(Matmul::new(ctx, f, family).await?);
             }
         }
         Ok(Kernels {

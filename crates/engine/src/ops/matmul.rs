@@ -13,18 +13,14 @@
 use crate::buffers;
 use crate::context::GpuContext;
 use crate::error::{EngineError, Result};
+use crate::kernel_family::KernelFamily;
 use crate::layout::WeightFormat;
-use crate::ops::matvec::Matvec;
+use crate::ops::matvec::{subgroups_wanted, Matvec, MatvecVariant};
 use crate::ops::{
     check_grid, check_len, check_step, grid_for, to_u32, weight_slots, Dispatches, Kernel,
 };
 use crate::shaders::{self, F16Decode};
 use crate::tensor::GpuTensor;
-
-/// Rows one workgroup computes: 64 invocations x 4 rows (`shaders/matmul.wgsl`).
-const ROWS_PER_WORKGROUP: u32 = 256;
-/// Tokens one invocation computes (grid z counts these groups).
-const TOKENS_PER_GROUP: u32 = 8;
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
@@ -37,35 +33,106 @@ struct MatmulParams {
     _pad: [u32; 3],
 }
 
+/// Which batched kernel: all give the same results within the op table's matmul tolerance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MatmulVariant {
+    /// CPU family, `matmul.wgsl`: an invocation per 4 rows x 8 tokens. Runs everywhere.
+    Rows,
+    /// CPU family, x shared across a subgroup by broadcasts. Needs `Features::SUBGROUP`.
+    RowsSubgroup,
+    /// GPU family, `matmul_gpu.wgsl`: 64 x 32 tiles dequantised into workgroup memory.
+    Tiled,
+}
+
+impl MatmulVariant {
+    pub const ALL: [MatmulVariant; 3] = [
+        MatmulVariant::Rows,
+        MatmulVariant::RowsSubgroup,
+        MatmulVariant::Tiled,
+    ];
+
+    /// The variant of `family` this device runs.
+    pub fn select(ctx: &GpuContext, family: KernelFamily) -> Self {
+        match family {
+            KernelFamily::Cpu if subgroups_wanted(ctx) => MatmulVariant::RowsSubgroup,
+            KernelFamily::Cpu => MatmulVariant::Rows,
+            KernelFamily::Gpu => MatmulVariant::Tiled,
+        }
+    }
+
+    pub fn supported(self, ctx: &GpuContext) -> bool {
+        self != MatmulVariant::RowsSubgroup || ctx.features.subgroup
+    }
+
+    /// (rows, tokens) of one workgroup's output.
+    fn tile(self) -> (u32, u32) {
+        match self {
+            MatmulVariant::Rows | MatmulVariant::RowsSubgroup => (256, 8),
+            MatmulVariant::Tiled => (64, 32),
+        }
+    }
+}
+
+/// A bound product, built once: the matvec path for a capacity of one token, otherwise one
+/// dispatch of the batched kernel per tensor part.
+pub type MatmulBinding = Dispatches;
+
 /// The matrix product kernels of one weight format.
 pub struct Matmul {
     pub format: WeightFormat,
+    pub variant: MatmulVariant,
     matvec: Matvec,
     kernel: Kernel,
 }
 
-/// A bound product, built once: the matvec path for a capacity of one token, otherwise one
-/// bind group of the batched kernel per tensor part.
-pub type MatmulBinding = Dispatches;
-
 impl Matmul {
-    /// The kernels for `format` with the f16 decoder this device supports.
-    pub async fn new(ctx: &GpuContext, format: WeightFormat) -> Result<Self> {
-        Self::with_f16_decode(ctx, format, ctx.features.f16_decode()).await
+    /// The kernels of `family` for `format` with the f16 decoder this device supports.
+    pub async fn new(ctx: &GpuContext, format: WeightFormat, family: KernelFamily) -> Result<Self> {
+        Self::with_f16_decode(ctx, format, ctx.features.f16_decode(), family).await
     }
 
-    /// The kernels with a chosen f16 decoder (tests run both where the device has both).
+    /// The kernels of `family` with a chosen f16 decoder (tests run both where the device has
+    /// both).
     pub async fn with_f16_decode(
         ctx: &GpuContext,
         format: WeightFormat,
         f16: F16Decode,
+        family: KernelFamily,
     ) -> Result<Self> {
-        let matvec = Matvec::with_f16_decode(ctx, format, f16).await?;
-        let kernel =
-            Kernel::with_bindings(ctx, &shaders::matmul(format, f16), &weight_slots(format))
-                .await?;
+        Self::with_variants(
+            ctx,
+            format,
+            f16,
+            MatvecVariant::select(ctx, family),
+            MatmulVariant::select(ctx, family),
+        )
+        .await
+    }
+
+    /// The kernels with a chosen f16 decoder and variants (tests run every pair the device has).
+    pub async fn with_variants(
+        ctx: &GpuContext,
+        format: WeightFormat,
+        f16: F16Decode,
+        matvec: MatvecVariant,
+        variant: MatmulVariant,
+    ) -> Result<Self> {
+        if !variant.supported(ctx) {
+            return Err(EngineError::Shape(format!(
+                "the {variant:?} matmul needs subgroups, which {} lacks",
+                ctx.adapter.name
+            )));
+        }
+        let matvec = Matvec::with_variant(ctx, format, f16, matvec).await?;
+        let source = match variant {
+            MatmulVariant::Rows => shaders::matmul(format, f16, false),
+            MatmulVariant::RowsSubgroup => shaders::matmul(format, f16, true),
+            MatmulVariant::Tiled => shaders::matmul_gpu(format, f16),
+        };
+        let kernel = Kernel::with_bindings(ctx, &source, &weight_slots(format)).await?;
         Ok(Matmul {
             format,
+            variant,
             matvec,
             kernel,
         })
@@ -95,7 +162,8 @@ impl Matmul {
         // x is read as vec4s: the buffer must cover the values rounded up to 4.
         check_len(x, (cap * w.cols).div_ceil(4) * 4, "matmul input")?;
         check_len(y, cap * w.rows, "matmul output")?;
-        let token_groups = to_u32(cap, "cap")?.div_ceil(TOKENS_PER_GROUP);
+        let (tile_rows, tile_tokens) = self.variant.tile();
+        let token_groups = to_u32(cap, "cap")?.div_ceil(tile_tokens);
         let bpr = to_u32(w.format.blocks_per_row(w.cols), "blocks per row")?;
         let mut groups = Dispatches::default();
         for part in &w.parts {
@@ -111,7 +179,7 @@ impl Matmul {
             let mut bufs = vec![&uniform, x, y];
             bufs.extend(part.arrays.iter());
             bufs.push(step);
-            let [gx, gy, _] = grid_for(ctx, params.rows.div_ceil(ROWS_PER_WORKGROUP));
+            let [gx, gy, _] = grid_for(ctx, params.rows.div_ceil(tile_rows));
             let grid = check_grid(ctx, [gx, gy, token_groups], "matmul")?;
             groups.push(self.kernel.record(self.kernel.bind(ctx, &bufs), grid));
         }

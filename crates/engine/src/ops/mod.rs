@@ -22,7 +22,7 @@ pub use attention::{Attention, AttentionBinding};
 pub use embedding::{Embedding, EmbeddingBinding};
 pub use kv_cache::{KvCache, KvStorage};
 pub use kv_write::{KvSource, KvWrite, KvWriteBinding};
-pub use matmul::{Matmul, MatmulBinding};
+pub use matmul::{Matmul, MatmulBinding, MatmulVariant};
 pub use matvec::{Matvec, MatvecBinding};
 pub use matvec::{MatvecVariant, NO_SUBGROUPS_ENV};
 pub use rms_norm::{RmsNorm, RmsNormBinding};
