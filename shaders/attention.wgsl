@@ -38,6 +38,13 @@ struct AttentionParams {
 @group(0) @binding(6) var<storage, read_write> partials: array<f32>;
 
 const TILE: u32 = 64u;
+// Keys per split (ops/attention.rs SPLIT_KEYS).
+const SPLIT_KEYS: u32 = 256u;
+
+// Splits in use for `keys` keys (also in attention_merge.wgsl).
+fn splits_in_use(keys: u32) -> u32 {
+    return clamp((keys + SPLIT_KEYS - 1u) / SPLIT_KEYS, 1u, params.n_splits);
+}
 const MAX_PAIRS: u32 = 128u;           // head_dim <= 256
 const PAIR_GROUPS: u32 = MAX_PAIRS / TILE;
 // Below any real score; exp(NEG - m) is 0 and NEG - NEG never meets an infinity (no NaN).
@@ -61,9 +68,16 @@ fn attention(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
     if params.window > 0u && p + 1u > params.window {
         first = p + 1u - params.window;
     }
-    // Split s takes keys [first + s * per, first + (s + 1) * per): the keys present now spread
-    // evenly over the splits (per is a whole number of tiles); trailing splits may be empty.
-    let per = ((p + 1u - first + params.n_splits - 1u) / params.n_splits + TILE - 1u) / TILE * TILE;
+    // The splits in use follow the keys present now (flash-decoding split by the current
+    // length, not the window): one per SPLIT_KEYS keys, at most the bound n_splits. The others
+    // leave at once (uniform per workgroup, before any barrier) and the merge skips them.
+    let used = splits_in_use(p + 1u - first);
+    if split >= used {
+        return;
+    }
+    // Split s takes keys [first + s * per, first + (s + 1) * per): the keys spread evenly over
+    // the splits in use (per is a whole number of tiles); a trailing split may be empty.
+    let per = ((p + 1u - first + used - 1u) / used + TILE - 1u) / TILE * TILE;
     let start = first + split * per;
     let end = min(start + per, p + 1u);
     let kv_off = (head / params.group) * pairs;
@@ -120,8 +134,9 @@ fn attention(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
         workgroupBarrier();   // the tile's weights and rows are read before the next tile
     }
 
-    if params.n_splits == 1u {
-        // At least key p itself was seen, so l > 0.
+    if used == 1u {
+        // At least key p itself was seen, so l > 0. (With several bound splits the merge sees
+        // one in use and leaves this output alone.)
         for (var c = 0u; c < PAIR_GROUPS; c++) {
             let d = lid + c * TILE;
             if d < pairs {

@@ -1,6 +1,6 @@
 // Merges the partial softmaxes of attention.wgsl's key splits (flash-decoding's second pass):
 // with M = max_s m_s and w_s = exp(m_s - M), out = sum_s w_s acc_s / sum_s w_s l_s.
-// Workgroup (head, token); the splits are few (window / 256), so every lane recomputes
+// Workgroup (head, token); the splits are few (keys / 256), so every lane recomputes
 // M and the weights instead of sharing them through workgroup memory.
 // `struct Step` is prepended from step.rs (STEP_WGSL).
 
@@ -25,6 +25,14 @@ struct AttentionParams {
 @group(0) @binding(2) var<storage, read> partials: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
+// Keys per split (ops/attention.rs SPLIT_KEYS).
+const SPLIT_KEYS: u32 = 256u;
+
+// Splits attention.wgsl uses for `keys` keys.
+fn splits_in_use(keys: u32) -> u32 {
+    return clamp((keys + SPLIT_KEYS - 1u) / SPLIT_KEYS, 1u, params.n_splits);
+}
+
 @compute @workgroup_size(64)
 fn attention_merge(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let head = wid.x;
@@ -32,21 +40,31 @@ fn attention_merge(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocat
     if token >= step.n_tokens {
         return;
     }
+    // The splits attention.wgsl used for this token's keys; with one it wrote the output itself.
+    let p = step.pos0 + token;
+    var first = 0u;
+    if params.window > 0u && p + 1u > params.window {
+        first = p + 1u - params.window;
+    }
+    let used = splits_in_use(p + 1u - first);
+    if used == 1u {
+        return;
+    }
     let hd = params.head_dim;
     let stride = hd + 2u;
     let base = (token * params.n_heads + head) * params.n_splits * stride;
     var big_m = -1.0e30;
-    for (var s = 0u; s < params.n_splits; s++) {
+    for (var s = 0u; s < used; s++) {
         big_m = max(big_m, partials[base + s * stride]);
     }
     var total = 0.0;
-    for (var s = 0u; s < params.n_splits; s++) {
+    for (var s = 0u; s < used; s++) {
         total += partials[base + s * stride + 1u] * exp(partials[base + s * stride] - big_m);
     }
     let o = (token * params.n_heads + head) * hd;
     for (var d = lid; d < hd; d += 64u) {
         var a = 0.0;
-        for (var s = 0u; s < params.n_splits; s++) {
+        for (var s = 0u; s < used; s++) {
             let b = base + s * stride;
             a += partials[b + 2u + d] * exp(partials[b] - big_m);
         }

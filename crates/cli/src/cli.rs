@@ -147,6 +147,11 @@ numbers. Other work on the machine lowers them: report the median, and the machi
         /// Print one JSON object on stdout instead of the table (progress stays on stderr).
         #[arg(long)]
         json: bool,
+        /// Also time every kernel of one prefill chunk and one decode step on the GPU
+        /// (timestamp queries; adapters without them get an error) and list the time per
+        /// kernel, slowest first.
+        #[arg(long)]
+        profile: bool,
     },
     /// Re-quantize a model (GGUF or safetensors) into a GGUF of another type.
     Quantize {

@@ -60,6 +60,13 @@ impl Runner {
     }
 
     /// The GPU model, if this runs on the GPU.
+    pub fn gpu_mut(&mut self) -> Option<&mut GpuModel> {
+        match self {
+            Runner::Cpu(_) => None,
+            Runner::Gpu(m) => Some(m),
+        }
+    }
+
     pub fn gpu(&self) -> Option<&GpuModel> {
         match self {
             Runner::Cpu(_) => None,

@@ -611,3 +611,66 @@ fn a_bad_kernel_family_is_refused_clearly() {
         &[("MISTRAL_WGPU_KERNELS", "bogus")],
     ));
 }
+
+#[test]
+fn bench_profile_lists_kernel_times_in_the_table_and_the_json() {
+    let model = fixture(TINY);
+    let args = |json: bool| {
+        let mut a = vec![
+            "bench",
+            "--model",
+            model.to_str().unwrap(),
+            "--prompt-tokens",
+            "8",
+            "--gen-tokens",
+            "2",
+            "--repetitions",
+            "1",
+            "--warmup",
+            "0",
+            "--profile",
+        ];
+        if json {
+            a.push("--json");
+        }
+        a.into_iter().map(str::to_string).collect::<Vec<_>>()
+    };
+    let table = stdout(&bin(&args(false)
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()));
+    for needle in ["profile: prefill", "profile: decode", "matvec", "attention"] {
+        assert!(table.contains(needle), "{needle:?} missing from:\n{table}");
+    }
+    let o = bin(&args(true).iter().map(String::as_str).collect::<Vec<_>>());
+    let report: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let decode = &report["profile"]["decode"];
+    assert_eq!(decode["tokens"], 1);
+    assert_eq!(decode["dispatches"], report["dispatches_per_token"]);
+    let calls: u64 = decode["ops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["calls"].as_u64().unwrap())
+        .sum();
+    assert_eq!(serde_json::json!(calls), decode["dispatches"]);
+    assert!(decode["total_ms"].as_f64().unwrap() > 0.0);
+    assert_eq!(report["profile"]["prefill"]["tokens"], 8);
+    // The CPU reference has no kernels to profile: a clear error.
+    let e = bin(&[
+        "bench",
+        "--model",
+        model.to_str().unwrap(),
+        "--device",
+        "cpu",
+        "--prompt-tokens",
+        "4",
+        "--gen-tokens",
+        "1",
+        "--repetitions",
+        "1",
+        "--profile",
+    ]);
+    assert!(!e.status.success());
+    assert!(String::from_utf8_lossy(&e.stderr).contains("--profile"));
+}

@@ -145,6 +145,8 @@ pub struct GpuContext {
     pub limits: wgpu::Limits,
     /// Features enabled on the device that kernels may use.
     pub features: KernelFeatures,
+    /// Whether passes can write GPU timestamps (`Features::TIMESTAMP_QUERY`), for profiles.
+    pub timestamps: bool,
     uncaptured: Arc<Mutex<Vec<String>>>,
     lost: Arc<Mutex<Option<String>>>,
 }
@@ -261,7 +263,9 @@ impl GpuContext {
                 adapter: summary.name,
             });
         }
-        let optional = wgpu::Features::SHADER_F16 | wgpu::Features::SUBGROUP;
+        // Timestamps only serve `bench --profile`; requesting them costs nothing otherwise.
+        let optional =
+            wgpu::Features::SHADER_F16 | wgpu::Features::SUBGROUP | wgpu::Features::TIMESTAMP_QUERY;
         let required_features = summary.features & optional;
         let limits = summary.limits.clone();
         let (device, queue) = adapter
@@ -303,6 +307,7 @@ impl GpuContext {
             adapter: summary,
             limits,
             features,
+            timestamps: required_features.contains(wgpu::Features::TIMESTAMP_QUERY),
             uncaptured,
             lost,
         })

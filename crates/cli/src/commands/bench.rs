@@ -14,6 +14,7 @@ pub struct BenchOptions {
     pub repetitions: usize,
     pub warmup: usize,
     pub json: bool,
+    pub profile: bool,
 }
 
 /// One timed repetition.
@@ -66,6 +67,9 @@ impl Summary {
 }
 
 pub fn run(args: &ModelArgs, dev: &DeviceArgs, o: &BenchOptions) -> Result<()> {
+    if o.profile && dev.device == Device::Cpu {
+        anyhow::bail!("--profile times GPU kernels: use it with --device gpu");
+    }
     let model = args.open()?;
     let weight_bytes = model.weight_bytes();
     let vocab = model.config.vocab_size.max(2) as u32;
@@ -131,6 +135,10 @@ pub fn run(args: &ModelArgs, dev: &DeviceArgs, o: &BenchOptions) -> Result<()> {
     let ttft_ms = summary(&|t| t.prefill_s * 1e3);
     let weight_gb_s = summary(&|t| weight_bytes as f64 * (o.gen_tokens as f64 / t.decode_s) / 1e9);
 
+    let profiles = match (o.profile, runner.gpu_mut()) {
+        (true, Some(g)) => Some(super::bench_profile::profile(g, &prompt, prefill_chunk)?),
+        _ => None,
+    };
     let gpu = runner.gpu();
     let kernels = gpu.map(|g| {
         let (family, why) = g.kernel_family();
@@ -162,6 +170,10 @@ pub fn run(args: &ModelArgs, dev: &DeviceArgs, o: &BenchOptions) -> Result<()> {
             "weight_gb_s": weight_gb_s.json(),
             // GPU work items one greedy decode token records (null on the CPU reference).
             "dispatches_per_token": gpu.map(|g| g.dispatches_per_token()),
+            "profile": profiles.as_ref().map(|(p, d)| json!({
+                "prefill": super::bench_profile::to_json(p),
+                "decode": super::bench_profile::to_json(d),
+            })),
         });
         println!("{report}");
         return Ok(());
@@ -206,6 +218,10 @@ pub fn run(args: &ModelArgs, dev: &DeviceArgs, o: &BenchOptions) -> Result<()> {
         "weight bandwidth {} GB/s (weight bytes x decode tok/s)",
         weight_gb_s.show(2)
     );
+    if let Some((p, d)) = &profiles {
+        super::bench_profile::print("prefill", p);
+        super::bench_profile::print("decode", d);
+    }
     Ok(())
 }
 

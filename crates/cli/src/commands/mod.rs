@@ -1,6 +1,7 @@
 //! One file per command.
 
 mod bench;
+mod bench_profile;
 mod devices;
 mod info;
 mod logits;
@@ -30,6 +31,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             repetitions,
             warmup,
             json,
+            profile,
         } => bench::run(
             &model,
             &device,
@@ -39,6 +41,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
                 repetitions,
                 warmup,
                 json,
+                profile,
             },
         ),
         Command::Quantize { input, output, ty } => quantize::run(&input, &output, &ty),

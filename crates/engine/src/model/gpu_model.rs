@@ -18,6 +18,7 @@ use super::graph::{Graph, StepBuffers};
 use super::kernels::Kernels;
 use super::memory::MemoryEstimate;
 use super::options::ModelOptions;
+use super::profile::StepProfile;
 use super::weights::{GpuWeights, TensorSource};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -408,6 +409,54 @@ impl GpuModel {
             }
         };
         Ok(bytemuck::pod_collect_to_vec(&bytes))
+    }
+
+    /// Runs `tokens` (at most one prefill chunk; one token profiles a decode step) like a
+    /// greedy step, each dispatch timed on the GPU, and advances the position as that step would.
+    pub async fn profile_step(&mut self, tokens: &[u32]) -> Result<StepProfile> {
+        let n = tokens.len();
+        if n == 0 || n > self.chunk {
+            return Err(EngineError::Shape(format!(
+                "a profiled step takes 1..={} tokens, not {n}",
+                self.chunk
+            )));
+        }
+        let vocab = self.config.vocab_size;
+        if let Some(&id) = tokens.iter().find(|&&id| id as usize >= vocab) {
+            return Err(EngineError::BadToken { id, vocab });
+        }
+        if self.config.sliding_window.is_none() && self.pos + n > self.ring_capacity() {
+            return Err(EngineError::PastContext {
+                pos: self.pos + n - 1,
+                context: self.ring_capacity(),
+            });
+        }
+        let graph = if n == 1 {
+            &self.decode
+        } else {
+            self.prefill
+                .as_ref()
+                .expect("chunks above 1 only when a prefill graph exists")
+        };
+        self.ctx
+            .queue
+            .write_buffer(&graph.ids, 0, bytemuck::cast_slice(tokens));
+        self.step.write(&self.ctx, self.pos, n);
+        // The head as a greedy step runs it: over the one row of a decode step, or over the
+        // last row of a chunk (copied out first; its contents do not change the time).
+        let head = if n == 1 {
+            &graph.head_all
+        } else {
+            &graph.head_last
+        };
+        let list: Vec<&crate::ops::Dispatch> = graph
+            .layer_dispatches()
+            .iter()
+            .chain(head.dispatches().iter())
+            .collect();
+        let profile = super::profile::profile_dispatches(&self.ctx, &list, n).await?;
+        self.pos += n;
+        Ok(profile)
     }
 
     /// Key/value slots per layer: the context without a window, W + chunk - 1 with one.

@@ -6,9 +6,11 @@ mod graph;
 mod kernels;
 mod memory;
 mod options;
+mod profile;
 mod weights;
 
 pub use gpu_model::{GpuModel, LoadPhase, LoadProgress};
 pub use memory::{default_budget, MemoryEstimate};
 pub use options::ModelOptions;
+pub use profile::{OpTime, StepProfile};
 pub use weights::{RawSource, RawTensorSource, TensorSource, NO_FUSION_ENV};
