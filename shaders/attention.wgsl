@@ -25,7 +25,7 @@ struct AttentionParams {
     scale: f32,       // 1 / sqrt(head_dim)
     q_stride: u32,    // pairs from one token's queries to the next (n_heads * head_dim / 2, or
                       // the fused [q | k | v] row's)
-    _pad0: u32,
+    split_keys: u32,  // keys per decode split (ops/attention.rs SplitPolicy)
     _pad1: u32,
     _pad2: u32,
 }
@@ -38,12 +38,10 @@ struct AttentionParams {
 @group(0) @binding(6) var<storage, read_write> partials: array<f32>;
 
 const TILE: u32 = 64u;
-// Keys per split (ops/attention.rs SPLIT_KEYS).
-const SPLIT_KEYS: u32 = 256u;
 
 // Splits in use for `keys` keys (also in attention_merge.wgsl).
 fn splits_in_use(keys: u32) -> u32 {
-    return clamp((keys + SPLIT_KEYS - 1u) / SPLIT_KEYS, 1u, params.n_splits);
+    return clamp((keys + params.split_keys - 1u) / params.split_keys, 1u, params.n_splits);
 }
 const MAX_PAIRS: u32 = 128u;           // head_dim <= 256
 const PAIR_GROUPS: u32 = MAX_PAIRS / TILE;
@@ -69,7 +67,7 @@ fn attention(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
         first = p + 1u - params.window;
     }
     // The splits in use follow the keys present now (flash-decoding split by the current
-    // length, not the window): one per SPLIT_KEYS keys, at most the bound n_splits. The others
+    // length, not the window): one per split_keys keys, at most the bound n_splits. The others
     // leave at once (uniform per workgroup, before any barrier) and the merge skips them.
     let used = splits_in_use(p + 1u - first);
     if split >= used {

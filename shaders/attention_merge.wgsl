@@ -15,7 +15,7 @@ struct AttentionParams {
     scale: f32,       // 1 / sqrt(head_dim)
     q_stride: u32,    // pairs from one token's queries to the next (n_heads * head_dim / 2, or
                       // the fused [q | k | v] row's)
-    _pad0: u32,
+    split_keys: u32,  // keys per decode split (ops/attention.rs SplitPolicy)
     _pad1: u32,
     _pad2: u32,
 }
@@ -25,12 +25,10 @@ struct AttentionParams {
 @group(0) @binding(2) var<storage, read> partials: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
-// Keys per split (ops/attention.rs SPLIT_KEYS).
-const SPLIT_KEYS: u32 = 256u;
 
 // Splits attention.wgsl uses for `keys` keys.
 fn splits_in_use(keys: u32) -> u32 {
-    return clamp((keys + SPLIT_KEYS - 1u) / SPLIT_KEYS, 1u, params.n_splits);
+    return clamp((keys + params.split_keys - 1u) / params.split_keys, 1u, params.n_splits);
 }
 
 @compute @workgroup_size(64)

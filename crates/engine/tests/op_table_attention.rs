@@ -20,7 +20,7 @@
 mod common;
 
 use common::*;
-use mistral_engine::ops::{Attention, KvCache, KvStorage, KvWrite};
+use mistral_engine::ops::{Attention, KvCache, KvStorage, KvWrite, SplitPolicy};
 use mistral_engine::shaders::F16Decode;
 use mistral_engine::step::StepBuffer;
 use mistral_engine::wgpu;
@@ -405,13 +405,17 @@ fn attention_every_window_chunk_gqa_head_dim_and_storage() {
         variants.push((KvStorage::F16, F16Decode::Builtin));
     }
     variants.push((KvStorage::F16, F16Decode::Bits));
-    for (storage, f16) in variants {
+    // Each split policy (the GPU family's many short splits, the CPU family's few long ones).
+    let policies = [SplitPolicy::GPU, SplitPolicy::CPU];
+    for ((storage, f16), policy) in variants.into_iter().flat_map(|v| policies.map(|p| (v, p))) {
         let kv_write = pollster::block_on(KvWrite::new(ctx, storage)).unwrap();
-        let attention = pollster::block_on(Attention::with_f16_decode(ctx, storage, f16)).unwrap();
+        let attention = pollster::block_on(Attention::with_f16_decode(ctx, storage, f16))
+            .unwrap()
+            .with_splits(policy);
         for (c, case) in cases().iter().enumerate() {
             let (err, err_exact, splits) =
                 run_case(ctx, &kv_write, &attention, case, storage, 100 + c as u64);
-            let name = format!("{} splits{splits}", case.name);
+            let name = format!("{} splits{splits}/{}", case.name, policy.keys);
             let (tol, op) = match (storage, f16) {
                 (KvStorage::F32, _) => (F32_TOL, "attn f32"),
                 (KvStorage::F16, F16Decode::Builtin) => (F16_SAME_INPUT_TOL, "f16 unpack"),
@@ -434,13 +438,18 @@ fn attention_every_window_chunk_gqa_head_dim_and_storage() {
         }
     }
     report("attention over the rolling KV cache", &outcomes);
-    // The long-window decode cases must have exercised the split + merge path.
+    // The long-window decode cases must have exercised the split + merge path, with more splits
+    // bound than the keys present use (decode at 1990 keys: 8 of 32 splits at 256 keys each, 2
+    // of 4 at 1024).
     assert!(outcomes
         .iter()
-        .any(|o| o.case.starts_with("W1024") && o.case.ends_with("splits4")));
+        .any(|o| o.case.starts_with("W1024") && o.case.ends_with("splits4/256")));
     assert!(outcomes
         .iter()
-        .any(|o| o.case.starts_with("no window ring8200") && o.case.ends_with("splits32")));
+        .any(|o| o.case.starts_with("no window ring8200") && o.case.ends_with("splits32/256")));
+    assert!(outcomes
+        .iter()
+        .any(|o| o.case.starts_with("no window ring8200") && o.case.ends_with("splits4/1024")));
 }
 
 /// Raw cache words after one write of `cap` rows of `src` (both K and V get `src`).

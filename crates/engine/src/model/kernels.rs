@@ -9,7 +9,7 @@ use crate::kernel_family::KernelFamily;
 use crate::layout::WeightFormat;
 use crate::ops::{
     Add, AddRmsNorm, Argmax, Attention, Embedding, KvStorage, KvWrite, Matmul, RmsNorm, Rope,
-    SiluMul, TopK,
+    SiluMul, SplitPolicy, TopK,
 };
 
 pub(crate) struct Kernels {
@@ -51,7 +51,9 @@ impl Kernels {
             argmax: Argmax::new(ctx).await?,
             topk: TopK::new(ctx).await?,
             kv_write: KvWrite::new(ctx, kv).await?,
-            attention: Attention::new(ctx, kv).await?,
+            attention: Attention::new(ctx, kv)
+                .await?
+                .with_splits(SplitPolicy::for_family(family)),
         })
     }
 

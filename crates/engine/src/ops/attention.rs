@@ -16,15 +16,35 @@
 use crate::buffers;
 use crate::context::GpuContext;
 use crate::error::{EngineError, Result};
+use crate::kernel_family::KernelFamily;
 use crate::ops::{check_grid, check_len, to_u32, Dispatches, Kernel, KvCache, KvStorage, Slot};
 use crate::shaders::{self, F16Decode};
 
-/// Keys per split aimed at in decode: enough to amortise the merge, few enough that a 4096
-/// window gives 16 workgroups per head.
-const SPLIT_KEYS: usize = 256;
-/// At most this many splits per head (32 heads x 32 already fill a large GPU); bounds the
-/// partials scratch of a long no-window context (32k keys: 128 splits otherwise).
-const MAX_SPLITS: usize = 32;
+/// How decode cuts the keys of a head into splits (flash-decoding). The kernels use as many
+/// splits as the keys present need (one per `keys` keys), at most `max`; the grid holds `max`,
+/// and the splits not in use leave at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SplitPolicy {
+    pub keys: u32,
+    pub max: u32,
+}
+
+impl SplitPolicy {
+    /// Real GPUs: 256 keys per split (a 4096 window gives 16 workgroups per head), at most 32
+    /// (32 heads x 32 fill a large GPU; bounds the partials of a 32k context).
+    pub const GPU: SplitPolicy = SplitPolicy { keys: 256, max: 32 };
+    /// CPU adapters: a workgroup costs ~2 us to start on lavapipe even when it leaves at once,
+    /// and there are only as many threads as cores, so few, long splits (SmolLM2 decode at 33
+    /// keys: 288 mostly idle workgroups took 0.64 ms per layer).
+    pub const CPU: SplitPolicy = SplitPolicy { keys: 1024, max: 4 };
+
+    pub fn for_family(family: KernelFamily) -> Self {
+        match family {
+            KernelFamily::Cpu => SplitPolicy::CPU,
+            KernelFamily::Gpu => SplitPolicy::GPU,
+        }
+    }
+}
 /// Largest head_dim the kernel holds (pairs of dims per lane x 64 lanes, see attention.wgsl).
 const MAX_HEAD_DIM: usize = 256;
 
@@ -40,13 +60,15 @@ struct AttentionParams {
     n_splits: u32,
     scale: f32,
     q_stride: u32,
-    _pad: [u32; 3],
+    split_keys: u32,
+    _pad: [u32; 2],
 }
 
 pub struct Attention {
     attention: Kernel,
     merge: Kernel,
     storage: KvStorage,
+    splits: SplitPolicy,
 }
 
 pub struct AttentionBinding {
@@ -89,7 +111,14 @@ impl Attention {
             attention: Kernel::new(ctx, &shaders::attention(storage, f16), &slots).await?,
             merge: Kernel::new(ctx, &shaders::attention_merge(), &merge_slots).await?,
             storage,
+            splits: SplitPolicy::GPU,
         })
+    }
+
+    /// These kernels with decode's keys cut by `splits` (default: [`SplitPolicy::GPU`]).
+    pub fn with_splits(mut self, splits: SplitPolicy) -> Self {
+        self.splits = splits;
+        self
     }
 
     /// Binds attention of up to `cap` queries (`q`, RoPE applied, `[cap][n_heads][head_dim]`)
@@ -196,7 +225,9 @@ impl Attention {
 
         let max_keys = window.map_or(ring, |w| w.min(ring));
         let n_splits = if cap == 1 {
-            max_keys.div_ceil(SPLIT_KEYS).clamp(1, MAX_SPLITS)
+            max_keys
+                .div_ceil(self.splits.keys as usize)
+                .clamp(1, self.splits.max as usize)
         } else {
             1
         };
@@ -210,7 +241,8 @@ impl Attention {
             n_splits: to_u32(n_splits, "n_splits")?,
             scale: 1.0 / (head_dim as f32).sqrt(),
             q_stride: to_u32(q_row_stride / 2, "q_row_stride")?,
-            _pad: [0; 3],
+            split_keys: self.splits.keys,
+            _pad: [0; 2],
         };
         let uniform = buffers::uniform(ctx, "attention params", &params);
         let grid = check_grid(

@@ -18,7 +18,7 @@ mod topk;
 pub use add::{Add, AddBinding};
 pub use add_rms_norm::{AddRmsNorm, AddRmsNormBinding};
 pub use argmax::{Argmax, ArgmaxBinding};
-pub use attention::{Attention, AttentionBinding};
+pub use attention::{Attention, AttentionBinding, SplitPolicy};
 pub use embedding::{Embedding, EmbeddingBinding};
 pub use kv_cache::{KvCache, KvStorage};
 pub use kv_write::{KvSource, KvWrite, KvWriteBinding};
