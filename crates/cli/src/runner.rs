@@ -118,6 +118,34 @@ impl Runner {
         })
     }
 
+    /// Runs `prompt` and generates up to `max_new` tokens greedily, handing each to `on_token`
+    /// as it comes (false ends generation). On the GPU the steps are chained on the device: step
+    /// N+1 is queued before step N's id is read back.
+    pub fn generate_greedy(
+        &mut self,
+        prompt: &[u32],
+        max_new: usize,
+        mut on_token: impl FnMut(u32) -> bool,
+    ) -> Result<Vec<u32>> {
+        if let Runner::Gpu(m) = self {
+            return Ok(pollster::block_on(
+                m.generate_greedy(prompt, max_new, on_token),
+            )?);
+        }
+        let mut out = Vec::new();
+        if max_new == 0 {
+            return Ok(out);
+        }
+        let mut next = self.greedy(prompt)?;
+        loop {
+            out.push(next);
+            if !on_token(next) || out.len() >= max_new {
+                return Ok(out);
+            }
+            next = self.greedy(&[next])?;
+        }
+    }
+
     /// The next token as `sampler` chooses it. Greedy reads back one id on the GPU; sampling
     /// with top-k in 1..=64 on the GPU reads back only the k candidates (`top_k` of them are all
     /// `sample` would look at, so the draw is the same); anything else reads the logits row.

@@ -107,15 +107,29 @@ pub async fn submit_and_read_via(
         )));
     }
     enc.copy_buffer_to_buffer(buffer, offset, staging, 0, len);
-    ctx.queue.submit(Some(enc.finish()));
+    let index = ctx.queue.submit(Some(enc.finish()));
+    map_read(ctx, staging, len, index).await
+}
+
+/// The first `len` bytes of `staging` once submission `index` (which wrote them) has completed.
+/// Natively this waits for that submission only, so work submitted after it keeps running; on
+/// the web the poll returns at once and the map callback comes from the event loop.
+pub async fn map_read(
+    ctx: &GpuContext,
+    staging: &wgpu::Buffer,
+    len: u64,
+    index: wgpu::SubmissionIndex,
+) -> Result<Vec<u8>> {
     let slot = Arc::new(Mutex::new(Slot::default()));
     let sink = slot.clone();
     staging
         .slice(..len)
         .map_async(wgpu::MapMode::Read, move |r| fill(&sink, r));
-    // Natively this drives the copy and the callback; on the web it returns at once.
     ctx.device
-        .poll(wgpu::PollType::wait_indefinitely())
+        .poll(wgpu::PollType::Wait {
+            submission_index: Some(index),
+            timeout: None,
+        })
         .map_err(|e| EngineError::Readback(e.to_string()))?;
     SlotFuture(slot)
         .await

@@ -108,14 +108,16 @@ pub fn run(args: &ModelArgs, dev: &DeviceArgs, o: &BenchOptions) -> Result<()> {
     let mut timings = Vec::with_capacity(o.repetitions);
     for r in 0..o.repetitions {
         runner.reset();
+        // Greedy generation as `run` does it (chained on the GPU): the first token's arrival is
+        // the TTFT, the next gen_tokens arrivals time the decode.
         let t = Instant::now();
-        let mut next = runner.greedy(&prompt)?;
-        let prefill_s = t.elapsed().as_secs_f64().max(1e-9);
-        let t = Instant::now();
-        for _ in 0..o.gen_tokens {
-            next = runner.greedy(&[next])?;
-        }
-        let decode_s = t.elapsed().as_secs_f64().max(1e-9);
+        let mut arrivals = Vec::with_capacity(o.gen_tokens + 1);
+        runner.generate_greedy(&prompt, o.gen_tokens + 1, |_| {
+            arrivals.push(t.elapsed().as_secs_f64());
+            true
+        })?;
+        let prefill_s = arrivals[0].max(1e-9);
+        let decode_s = (arrivals[arrivals.len() - 1] - arrivals[0]).max(1e-9);
         eprintln!(
             "repetition {}/{}: prefill {:.1} tok/s (TTFT {:.1} ms), decode {:.2} tok/s",
             r + 1,

@@ -51,28 +51,64 @@ pub fn run(args: &ModelArgs, dev: &DeviceArgs, opts: &RunOptions) -> Result<()> 
         t_load.elapsed().as_secs_f32()
     );
     let mut sampler = Sampler::new(opts.sampling.clone(), opts.seed);
-    // On the GPU, greedy decoding reads back one token id and top-k sampling k candidates.
-    let mut step =
-        |engine: &mut Runner, ids: &[u32]| -> Result<u32> { engine.sample_step(ids, &mut sampler) };
-
-    let t_prefill = Instant::now();
-    let mut next = step(&mut engine, &prompt_ids)?;
-    let prefill_s = t_prefill.elapsed().as_secs_f32();
-
-    let t_decode = Instant::now();
     let mut stream = tok.stream_decoder();
     let mut out = std::io::stdout().lock();
     let mut generated = 0;
-    while generated < opts.max_tokens && !tok.is_eos(next) {
-        generated += 1;
-        if let Some(piece) = stream.step(next)? {
-            out.write_all(piece.as_bytes())?;
-            out.flush()?;
+    let t_prefill = Instant::now();
+    let mut prefill_s = 0.0;
+    let mut t_decode = Instant::now();
+    if opts.sampling.temperature <= 0.0 {
+        // Greedy: the steps are chained on the GPU (no wait for the CPU between tokens).
+        let mut failed = None;
+        engine.generate_greedy(&prompt_ids, opts.max_tokens, |next| {
+            if generated == 0 {
+                prefill_s = t_prefill.elapsed().as_secs_f32();
+                t_decode = Instant::now();
+            }
+            if tok.is_eos(next) {
+                return false;
+            }
+            generated += 1;
+            let shown = stream
+                .step(next)
+                .map_err(anyhow::Error::from)
+                .and_then(|piece| {
+                    if let Some(piece) = piece {
+                        out.write_all(piece.as_bytes())?;
+                        out.flush()?;
+                    }
+                    Ok(())
+                });
+            match shown {
+                Ok(()) => true,
+                Err(e) => {
+                    failed = Some(e);
+                    false
+                }
+            }
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
         }
-        if generated == opts.max_tokens {
-            break;
+    } else {
+        // On the GPU top-k sampling reads back k candidates per token.
+        let mut step = |engine: &mut Runner, ids: &[u32]| -> Result<u32> {
+            engine.sample_step(ids, &mut sampler)
+        };
+        let mut next = step(&mut engine, &prompt_ids)?;
+        prefill_s = t_prefill.elapsed().as_secs_f32();
+        t_decode = Instant::now();
+        while generated < opts.max_tokens && !tok.is_eos(next) {
+            generated += 1;
+            if let Some(piece) = stream.step(next)? {
+                out.write_all(piece.as_bytes())?;
+                out.flush()?;
+            }
+            if generated == opts.max_tokens {
+                break;
+            }
+            next = step(&mut engine, &[next])?;
         }
-        next = step(&mut engine, &[next])?;
     }
     if let Some(rest) = stream.finish()? {
         out.write_all(rest.as_bytes())?;

@@ -50,9 +50,9 @@ enum Want {
 
 pub struct GpuModel {
     pub ctx: Arc<GpuContext>,
-    config: ModelConfig,
+    pub(super) config: ModelConfig,
     memory: MemoryEstimate,
-    chunk: usize,
+    pub(super) chunk: usize,
     family: KernelFamily,
     /// Why `family` was chosen (the table's reason, or what forced it).
     family_reason: String,
@@ -61,14 +61,14 @@ pub struct GpuModel {
     _weights: GpuWeights,
     // Kept alive: the graphs' bind groups reference the cache and step buffers.
     _cache: KvCache,
-    step: StepBuffer,
+    pub(super) step: StepBuffer,
     // Always n_tokens = 1; read by the single-row head's bindings.
     _step_one: StepBuffer,
-    decode: Graph,
+    pub(super) decode: Graph,
     prefill: Option<Graph>,
     /// Reused by every readback (a token's argmax or top-k, logits rows): no per-token buffer.
-    staging: wgpu::Buffer,
-    pos: usize,
+    pub(super) staging: wgpu::Buffer,
+    pub(super) pos: usize,
 }
 
 impl GpuModel {

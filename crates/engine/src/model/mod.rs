@@ -1,6 +1,7 @@
 //! The whole forward pass on the GPU: weights uploaded once, bind groups built once, and each
 //! step (a decode token or a prefill chunk) recorded from them into one compute submission.
 
+mod generate;
 mod gpu_model;
 mod graph;
 mod kernels;
