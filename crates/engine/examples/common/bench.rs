@@ -1,5 +1,6 @@
-//! What the kernel benchmarks (bench_matvec, bench_matmul) share: the adapter, deterministic
-//! inputs, and the timing loop.
+//! What the kernel benchmarks (bench_matvec, bench_matmul, bench_ops) share: the adapter,
+//! deterministic inputs, and the timing loop (bench_ops has its own, with GPU timestamps and
+//! weights rotated out of the caches).
 
 use std::time::Instant;
 
