@@ -30,6 +30,7 @@
 //!   what a cache gives) [256; --quick: 32]
 //! - `--copy-mib N`     buffer size of the copy-bandwidth measurement, capped by the device's
 //!   max buffer size [256; --quick: 64]
+//! - `--wall-clock`     time with the wall clock even where the device has timestamps
 //! - `--json`           one JSON object on stdout instead of the markdown table (progress on stderr)
 //! - `--quick`          the smaller defaults above (a smoke run; explicit options still win)
 //!
@@ -144,6 +145,7 @@ struct Args {
     max_secs: f64,
     rotate_mib: usize,
     copy_mib: usize,
+    wall_clock: bool,
     json: bool,
 }
 
@@ -221,6 +223,7 @@ fn parse_args() -> Args {
         max_secs: if quick { 0.25 } else { 1.0 },
         rotate_mib: if quick { 32 } else { 256 },
         copy_mib: if quick { 64 } else { 256 },
+        wall_clock: false,
         json: false,
     };
     let mut it = argv.into_iter();
@@ -238,6 +241,7 @@ fn parse_args() -> Args {
         match flag.as_str() {
             "--quick" => {}
             "--json" => a.json = true,
+            "--wall-clock" => a.wall_clock = true,
             "--types" => a.types = value().split(',').map(parse_type).collect(),
             "--variants" => a.variants = value().split(',').map(str::to_string).collect(),
             "--shapes" => a.shapes = parse_shapes(&value()),
@@ -339,11 +343,12 @@ struct Times {
 }
 
 impl<'a> Timer<'a> {
-    fn new(ctx: &'a GpuContext) -> Self {
-        let has = ctx
-            .device
-            .features()
-            .contains(wgpu::Features::TIMESTAMP_QUERY);
+    fn new(ctx: &'a GpuContext, wall_clock: bool) -> Self {
+        let has = !wall_clock
+            && ctx
+                .device
+                .features()
+                .contains(wgpu::Features::TIMESTAMP_QUERY);
         let queries = has.then(|| {
             let set = ctx.device.create_query_set(&wgpu::QuerySetDescriptor {
                 label: Some("bench_ops timestamps"),
@@ -583,11 +588,11 @@ fn main() {
         KernelFamily::Gpu => KernelFamily::Cpu,
     };
     let variants = chosen_variants(&ctx, &args, auto);
-    let timer = Timer::new(&ctx);
+    let timer = Timer::new(&ctx, args.wall_clock);
     let clock = if timer.gpu_timestamps() {
         "GPU timestamps"
     } else {
-        "wall-clock (submit to idle; no Features::TIMESTAMP_QUERY on the device)"
+        "wall-clock (submit to idle; --wall-clock, or no Features::TIMESTAMP_QUERY on the device)"
     };
     let f16 = ctx.features.f16_decode();
     eprintln!("adapter: {}", ctx.adapter);
