@@ -9,8 +9,10 @@
 // CPU WebGPU, is ~2e-4 off, which costs 3e-4 relative in the logits), so they are evaluated here
 // with polynomials instead (Cephes sinf/cosf on [-pi/4, pi/4], ~1e-7).
 
-// `struct Step` is prepended from step.rs (STEP_WGSL).
+// `struct Step` is prepended from step.rs (STEP_WGSL). With ROPE_KV only the angle helpers are
+// kept, for rope_kv.wgsl.
 
+#ifndef ROPE_KV
 struct RopeParams {
     head_dim: u32,
     n_heads: u32,     // heads rotated per token
@@ -23,6 +25,8 @@ struct RopeParams {
 @group(0) @binding(1) var<storage, read> step: Step;
 @group(0) @binding(2) var<storage, read> inv_freq: array<f32>;
 @group(0) @binding(3) var<storage, read_write> x: array<f32>;
+
+#endif
 
 // 2*pi = TWO_PI_A + TWO_PI_B + TWO_PI_C + TWO_PI_D; A, B, C have 8 significant bits, so k * A
 // etc. are exact for k < 2^16 (angles below ~4e5 rad: positions up to ~400k at inv_freq 1).
@@ -59,6 +63,7 @@ fn cos_sin(a: f32) -> vec2<f32> {
     }
 }
 
+#ifndef ROPE_KV
 @compute @workgroup_size(64)
 fn rope(@builtin(global_invocation_id) gid: vec3<u32>) {
     let half = params.head_dim / 2u;
@@ -78,3 +83,4 @@ fn rope(@builtin(global_invocation_id) gid: vec3<u32>) {
     x[base] = a * c - b * s;
     x[base + 1u] = a * s + b * c;
 }
+#endif

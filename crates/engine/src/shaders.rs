@@ -52,6 +52,7 @@ shader_files! {
     RMS_NORM = "rms_norm.wgsl";
     ADD_RMS_NORM = "add_rms_norm.wgsl";
     ROPE = "rope.wgsl";
+    ROPE_KV = "rope_kv.wgsl";
     SILU_MUL = "silu_mul.wgsl";
     ADD = "add.wgsl";
     ARGMAX = "argmax.wgsl";
@@ -360,6 +361,20 @@ pub fn kv_write(storage: KvStorage) -> ShaderModuleSource {
     ))
 }
 
+/// RoPE of q and k and the write of k and v into a cache of `storage`, in one kernel.
+pub fn rope_kv(storage: KvStorage) -> ShaderModuleSource {
+    let store = match storage {
+        KvStorage::F32 => "kv_store_f32.wgsl",
+        KvStorage::F16 => "kv_store_f16.wgsl",
+    };
+    with_step(assemble_with(
+        format!("rope_kv_{}", storage.name()),
+        "rope_kv",
+        &["rope.wgsl", "rope_kv.wgsl", store],
+        &["ROPE_KV"],
+    ))
+}
+
 /// Attention over a cache of `storage` (f16 pairs widened by `f16`; unused for f32).
 pub fn attention(storage: KvStorage, f16: F16Decode) -> ShaderModuleSource {
     let files: &[&'static str] = match storage {
@@ -386,6 +401,8 @@ fn kv_attention_modules() -> Vec<ShaderModuleSource> {
     let mut out = vec![
         kv_write(KvStorage::F32),
         kv_write(KvStorage::F16),
+        rope_kv(KvStorage::F32),
+        rope_kv(KvStorage::F16),
         attention(KvStorage::F32, F16Decode::Bits),
         attention_merge(),
     ];

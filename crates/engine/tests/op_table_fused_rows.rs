@@ -1,6 +1,6 @@
 //! The ops over a fused projection's rows (`[q | k | v]` written by one matmul, `[gate | up]`
-//! by another) against the same ops over separate buffers: RoPE over the q and k heads of each
-//! row, the KV write from strided K and V, attention reading strided queries, and SiLU*up over
+//! by another) against the same ops over separate buffers: RoPE of q and k fused with the KV
+//! write (rope_kv) against RoPE then kv_write, attention reading strided queries, and SiLU*up over
 //! `[gate | up]` rows must give the same bits (the arithmetic is identical; only addressing
 //! differs). Prefill-sized chunks with fewer tokens than the capacity, decode, ring wrap and
 //! both KV storages; rows past n_tokens must stay untouched.
@@ -8,7 +8,9 @@
 mod common;
 
 use common::{gpu, read_f32, run_pass, Rng};
-use mistral_engine::ops::{Attention, KvCache, KvSource, KvStorage, KvWrite, Rope, SiluMul};
+use mistral_engine::ops::{
+    Attention, Heads, KvCache, KvStorage, KvWrite, QkvRows, Rope, RopeKv, SiluMul,
+};
 use mistral_engine::{buffers, step::StepBuffer};
 
 struct Shape {
@@ -93,29 +95,26 @@ fn attention_block_fused_equals_separate(s: &Shape, storage: KvStorage, seed: u6
             .unwrap(),
         bind_attention(&q, qd, &cache_sep, &out_sep),
     );
-    let layout = KvSource {
-        row_stride: row,
-        k_offset: qd,
-        v_offset: qd + kvd,
-    };
+    // The fused side as the model runs it: one rope_kv dispatch (RoPE of q and k, k and v into
+    // the cache) over `[q | k | v]` rows.
+    let rope_kv = pollster::block_on(RopeKv::new(ctx, storage)).unwrap();
     let fused = (
-        rope.bind_rows(
-            ctx,
-            &qkv,
-            s.n_heads + s.n_kv_heads,
-            s.head_dim,
-            row,
-            theta,
-            &step.buffer,
-            s.cap,
-        )
-        .unwrap(),
-        kv_write
-            .bind_from(
+        rope_kv
+            .bind(
                 ctx,
                 &qkv,
-                &qkv,
-                layout,
+                QkvRows {
+                    row_stride: row,
+                    q_offset: 0,
+                    k_offset: qd,
+                    v_offset: qd + kvd,
+                },
+                Heads {
+                    n_heads: s.n_heads,
+                    n_kv_heads: s.n_kv_heads,
+                    head_dim: s.head_dim,
+                    theta,
+                },
                 &cache_fused,
                 0,
                 &step.buffer,
@@ -138,9 +137,8 @@ fn attention_block_fused_equals_separate(s: &Shape, storage: KvStorage, seed: u6
             rope.encode(p, &sep.1);
             kv_write.encode(p, &sep.2);
             attention.encode(p, &sep.3);
-            rope.encode(p, &fused.0);
-            kv_write.encode(p, &fused.1);
-            attention.encode(p, &fused.2);
+            fused.0.encode(p);
+            attention.encode(p, &fused.1);
         });
         let what = format!(
             "heads {}/{} dim {} window {:?} cap {} {} pos {pos} n {n_tokens}",

@@ -4,7 +4,7 @@
 use crate::buffers;
 use crate::context::GpuContext;
 use crate::error::Result;
-use crate::ops::{Dispatches, KvCache, KvSource, TopK, TopKBinding};
+use crate::ops::{Dispatches, Heads, KvCache, QkvRows, TopK, TopKBinding};
 use mistral_formats::ModelConfig;
 
 use super::kernels::Kernels;
@@ -68,9 +68,6 @@ impl Graph {
         // (a file may mix both); the activations are small next to the weights.
         let qkv_row = c.q_dim() + 2 * c.kv_dim();
         let qkv = buf("q|k|v", qkv_row);
-        let q = buf("q", c.q_dim());
-        let kk = buf("k", c.kv_dim());
-        let v = buf("v", c.kv_dim());
         let att = buf("attention out", c.q_dim());
         let o = buf("projection out", c.dim);
         let gate_up = buf("gate|up", 2 * c.ffn_dim);
@@ -96,18 +93,46 @@ impl Graph {
                 k.add_rms_norm
                     .bind(ctx, &x, &o, &lw.attn_norm, &h, c.dim, c.norm_eps, step, cap)?
             });
-            let rope = |x: &wgpu::Buffer, heads: usize, row: usize| {
-                k.rope
-                    .bind_rows(ctx, x, heads, c.head_dim, row, c.rope_theta, step, cap)
-                    .map(|r| r.dispatches)
-            };
-            // Queries at `q[t * row..]`, whether in their own buffer or a `[q | k | v]` row.
-            let attend = |q: &wgpu::Buffer, row: usize| {
+            // q, k and v land side by side in `[q | k | v]` rows, written by one matmul where
+            // their types agree (else one each, at column offsets); one dispatch then rotates q
+            // and k and stores k and v in the cache, and attention reads q from the rows.
+            match &lw.qkv {
+                Projection::Fused(w) => push(mm(w, &h, &qkv)?),
+                Projection::Separate(w) => {
+                    for (t, offset) in w.iter().zip([0, c.q_dim(), c.q_dim() + c.kv_dim()]) {
+                        push(
+                            k.matmul(t.format)
+                                .bind_into(ctx, t, &h, &qkv, step, cap, qkv_row, offset)?,
+                        );
+                    }
+                }
+            }
+            push(k.rope_kv.bind(
+                ctx,
+                &qkv,
+                QkvRows {
+                    row_stride: qkv_row,
+                    q_offset: 0,
+                    k_offset: c.q_dim(),
+                    v_offset: c.q_dim() + c.kv_dim(),
+                },
+                Heads {
+                    n_heads: c.n_heads,
+                    n_kv_heads: c.n_kv_heads,
+                    head_dim: c.head_dim,
+                    theta: c.rope_theta,
+                },
+                cache,
+                l,
+                step,
+                cap,
+            )?);
+            push(
                 k.attention
                     .bind_strided(
                         ctx,
-                        q,
-                        row,
+                        &qkv,
+                        qkv_row,
                         cache,
                         l,
                         &att,
@@ -117,36 +142,9 @@ impl Graph {
                         c.sliding_window,
                         step,
                         cap,
-                    )
-                    .map(|a| a.dispatches)
-            };
-            match &lw.qkv {
-                // One matmul writes `[q | k | v]` rows; one RoPE rotates the q and k heads of
-                // each row (they are adjacent).
-                Projection::Fused(w) => {
-                    let layout = KvSource {
-                        row_stride: qkv_row,
-                        k_offset: c.q_dim(),
-                        v_offset: c.q_dim() + c.kv_dim(),
-                    };
-                    push(mm(w, &h, &qkv)?);
-                    push(rope(&qkv, c.n_heads + c.n_kv_heads, qkv_row)?);
-                    push(
-                        k.kv_write
-                            .bind_from(ctx, &qkv, &qkv, layout, cache, l, step, cap)?,
-                    );
-                    push(attend(&qkv, qkv_row)?);
-                }
-                Projection::Separate(w) => {
-                    push(mm(&w[0], &h, &q)?);
-                    push(mm(&w[1], &h, &kk)?);
-                    push(mm(&w[2], &h, &v)?);
-                    push(rope(&q, c.n_heads, c.q_dim())?);
-                    push(rope(&kk, c.n_kv_heads, c.kv_dim())?);
-                    push(k.kv_write.bind(ctx, &kk, &v, cache, l, step, cap)?);
-                    push(attend(&q, c.q_dim())?);
-                }
-            }
+                    )?
+                    .dispatches,
+            );
             push(mm(&lw.wo, &att, &o)?);
             // x += o, then h = ffn_norm(x).
             push(k.add_rms_norm.bind(

@@ -8,21 +8,20 @@ use crate::error::Result;
 use crate::kernel_family::KernelFamily;
 use crate::layout::WeightFormat;
 use crate::ops::{
-    Add, AddRmsNorm, Argmax, Attention, Embedding, KvStorage, KvWrite, Matmul, RmsNorm, Rope,
-    SiluMul, SplitPolicy, TopK,
+    Add, AddRmsNorm, Argmax, Attention, Embedding, KvStorage, Matmul, RmsNorm, RopeKv, SiluMul,
+    SplitPolicy, TopK,
 };
 
 pub(crate) struct Kernels {
     pub embedding: Embedding,
     pub matmul: HashMap<WeightFormat, Matmul>,
     pub rms_norm: RmsNorm,
-    pub rope: Rope,
+    pub rope_kv: RopeKv,
     pub silu_mul: SiluMul,
     pub add: Add,
     pub add_rms_norm: AddRmsNorm,
     pub argmax: Argmax,
     pub topk: TopK,
-    pub kv_write: KvWrite,
     pub attention: Attention,
 }
 
@@ -44,13 +43,12 @@ impl Kernels {
             embedding: Embedding::new(ctx, embedding_format).await?,
             matmul,
             rms_norm: RmsNorm::new(ctx).await?,
-            rope: Rope::new(ctx).await?,
+            rope_kv: RopeKv::new(ctx, kv).await?,
             silu_mul: SiluMul::new(ctx).await?,
             add: Add::new(ctx).await?,
             add_rms_norm: AddRmsNorm::new(ctx).await?,
             argmax: Argmax::new(ctx).await?,
             topk: TopK::new(ctx).await?,
-            kv_write: KvWrite::new(ctx, kv).await?,
             attention: Attention::new(ctx, kv)
                 .await?
                 .with_splits(SplitPolicy::for_family(family)),

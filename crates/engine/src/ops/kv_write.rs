@@ -113,7 +113,8 @@ impl KvWrite {
         let in_row = |off: usize| off + cache.kv_dim <= row_stride && off.is_multiple_of(2);
         if !row_stride.is_multiple_of(2) || !in_row(k_offset) || !in_row(v_offset) {
             return Err(EngineError::Shape(format!(
-                "kv_write: K at {k_offset} and V at {v_offset} (even, {} values each) must lie in                  source rows of {row_stride} values (even)",
+                "kv_write: K at {k_offset} and V at {v_offset} (even, {} values each) must lie in \
+                 source rows of {row_stride} values (even)",
                 cache.kv_dim
             )));
         }

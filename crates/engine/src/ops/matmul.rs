@@ -148,6 +148,29 @@ impl Matmul {
         step: &wgpu::Buffer,
         cap: usize,
     ) -> Result<MatmulBinding> {
+        self.bind_into(ctx, w, x, y, step, cap, w.rows, 0)
+    }
+
+    /// Binds `y[t, y_offset .. y_offset + w.rows] = w * x[t, :]` on rows of `y_stride` values
+    /// (several projections writing side by side into one `[q | k | v]` row).
+    #[allow(clippy::too_many_arguments)]
+    pub fn bind_into(
+        &self,
+        ctx: &GpuContext,
+        w: &GpuTensor,
+        x: &wgpu::Buffer,
+        y: &wgpu::Buffer,
+        step: &wgpu::Buffer,
+        cap: usize,
+        y_stride: usize,
+        y_offset: usize,
+    ) -> Result<MatmulBinding> {
+        if y_offset + w.rows > y_stride {
+            return Err(EngineError::Shape(format!(
+                "matmul of {} rows at column {y_offset} does not fit rows of {y_stride}",
+                w.rows
+            )));
+        }
         if w.format != self.format {
             return Err(EngineError::Shape(format!(
                 "matmul kernel for {:?} given tensor {} in {:?}",
@@ -157,11 +180,11 @@ impl Matmul {
         check_step(step)?;
         if cap <= 1 {
             // One token: the step's count can only be 1, so the matvec kernel needs no step.
-            return self.matvec.bind(ctx, w, x, y, 0);
+            return self.matvec.bind(ctx, w, x, y, y_offset);
         }
         // x is read as vec4s: the buffer must cover the values rounded up to 4.
         check_len(x, (cap * w.cols).div_ceil(4) * 4, "matmul input")?;
-        check_len(y, cap * w.rows, "matmul output")?;
+        check_len(y, cap * y_stride, "matmul output")?;
         let (tile_rows, tile_tokens) = self.variant.tile();
         let token_groups = to_u32(cap, "cap")?.div_ceil(tile_tokens);
         let bpr = to_u32(w.format.blocks_per_row(w.cols), "blocks per row")?;
@@ -171,8 +194,8 @@ impl Matmul {
                 rows: to_u32(part.rows, "rows")?,
                 cols: to_u32(w.cols, "cols")?,
                 blocks_per_row: bpr,
-                out_offset: to_u32(part.row_start, "part start")?,
-                y_stride: to_u32(w.rows, "rows")?,
+                out_offset: to_u32(y_offset + part.row_start, "part start")?,
+                y_stride: to_u32(y_stride, "y stride")?,
                 _pad: [0; 3],
             };
             let uniform = buffers::uniform(ctx, "matmul params", &params);

@@ -12,6 +12,7 @@ mod matmul;
 mod matvec;
 mod rms_norm;
 mod rope;
+mod rope_kv;
 mod silu_mul;
 mod topk;
 
@@ -27,6 +28,7 @@ pub use matvec::{Matvec, MatvecBinding};
 pub use matvec::{MatvecVariant, NO_SUBGROUPS_ENV};
 pub use rms_norm::{RmsNorm, RmsNormBinding};
 pub use rope::{Rope, RopeBinding};
+pub use rope_kv::{Heads, QkvRows, RopeKv};
 pub use silu_mul::{SiluMul, SiluMulBinding};
 pub use topk::{TopK, TopKBinding};
 
