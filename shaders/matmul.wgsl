@@ -23,7 +23,7 @@ struct MatmulParams {
 }
 
 @group(0) @binding(0) var<uniform> params: MatmulParams;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+// Binding 1, the input, is read through load_x() (x_input.wgsl).
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 // Bindings 3 and 4 are the weight arrays of quant_<type>.wgsl.
 @group(0) @binding(5) var<storage, read> step: Step;
@@ -37,7 +37,7 @@ fn x_scalar4(flat: u32) -> vec4<f32> {
     let a = flat + 1u;
     let b = flat + 2u;
     let c = flat + 3u;
-    return vec4<f32>(x[flat >> 2u][flat & 3u], x[a >> 2u][a & 3u], x[b >> 2u][b & 3u], x[c >> 2u][c & 3u]);
+    return vec4<f32>(load_x(flat >> 2u)[flat & 3u], load_x(a >> 2u)[a & 3u], load_x(b >> 2u)[b & 3u], load_x(c >> 2u)[c & 3u]);
 }
 
 // Weights i..i+3 (i % 4 == 0) of the blocks gb (one per row) as the columns of a matrix, so that
@@ -54,7 +54,7 @@ fn matmul_blocks(first: vec4<u32>, full_blocks: u32, xs: array<u32, 8>, acc: ptr
             let m = weights4(first + vec4<u32>(b), 4u * q);
             let c = b * (BLOCK / 4u) + q;
             for (var t = 0u; t < TOKENS_PER_GROUP; t++) {
-                (*acc)[t] += x[(xs[t] >> 2u) + c] * m;
+                (*acc)[t] += load_x((xs[t] >> 2u) + c) * m;
             }
         }
     }
@@ -109,7 +109,7 @@ fn matmul(
         for (var b = 0u; b < full_blocks; b++) {
             for (var q = 0u; q < BLOCK / 4u; q++) {
                 let m = weights4(first + vec4<u32>(b), 4u * q);
-                let xv = x[mine + b * (BLOCK / 4u) + q];
+                let xv = load_x(mine + b * (BLOCK / 4u) + q);
                 acc[0] += subgroupBroadcast(xv, 0u) * m;
                 acc[1] += subgroupBroadcast(xv, 1u) * m;
                 acc[2] += subgroupBroadcast(xv, 2u) * m;
@@ -141,7 +141,7 @@ fn matmul(
         let w = vec4<f32>(weight(gb.x, i), weight(gb.y, i), weight(gb.z, i), weight(gb.w, i));
         for (var t = 0u; t < TOKENS_PER_GROUP; t++) {
             let f = xs[t] + c;
-            acc[t] += w * x[f >> 2u][f & 3u];
+            acc[t] += w * load_x(f >> 2u)[f & 3u];
         }
     }
     for (var t = 0u; t < TOKENS_PER_GROUP; t++) {

@@ -22,7 +22,7 @@ struct MatmulParams {
 }
 
 @group(0) @binding(0) var<uniform> params: MatmulParams;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+// Binding 1, the input, is read through load_x() (x_input.wgsl).
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 // Bindings 3 and 4 are the weight arrays of quant_<type>.wgsl.
 @group(0) @binding(5) var<storage, read> step: Step;
@@ -42,13 +42,13 @@ var<workgroup> x_tile: array<vec4<f32>, 256>;  // TILE_TOKENS * SLICE_V4
 fn x_vec4(token: u32, c: u32) -> vec4<f32> {
     let flat = token * params.cols + c;
     if (params.cols & 3u) == 0u && c + 4u <= params.cols {
-        return x[flat >> 2u];
+        return load_x(flat >> 2u);
     }
     var v = vec4<f32>(0.0);
     for (var i = 0u; i < 4u; i++) {
         if c + i < params.cols {
             let f = flat + i;
-            v[i] = x[f >> 2u][f & 3u];
+            v[i] = load_x(f >> 2u)[f & 3u];
         }
     }
     return v;

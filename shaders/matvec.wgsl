@@ -16,7 +16,7 @@ struct MatvecParams {
 }
 
 @group(0) @binding(0) var<uniform> params: MatvecParams;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+// Binding 1, the input, is read through load_x() (x_input.wgsl).
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
 const MATVEC_WORKGROUP: u32 = 64u;
@@ -46,7 +46,7 @@ fn matvec(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     for (var i = 0u; i < tail; i++) {
         let c = full_blocks * BLOCK + i;
         let fb = first + vec4<u32>(full_blocks);
-        acc += vec4<f32>(weight(fb.x, i), weight(fb.y, i), weight(fb.z, i), weight(fb.w, i)) * x[c >> 2u][c & 3u];
+        acc += vec4<f32>(weight(fb.x, i), weight(fb.y, i), weight(fb.z, i), weight(fb.w, i)) * load_x(c >> 2u)[c & 3u];
     }
     for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
         if row0 + r <= last {

@@ -5,7 +5,7 @@ fn block_dot(gb: u32, xv: u32) -> f32 {
         let w = w_f16[gb * 4u + k];
         let a = vec4<f32>(f16_pair(w.x), f16_pair(w.y));
         let b = vec4<f32>(f16_pair(w.z), f16_pair(w.w));
-        s += dot(a, x[xv + 2u * k]) + dot(b, x[xv + 2u * k + 1u]);
+        s += dot(a, load_x(xv + 2u * k)) + dot(b, load_x(xv + 2u * k + 1u));
     }
     return s;
 }

@@ -2,7 +2,7 @@
 fn block_dot(gb: u32, xv: u32) -> f32 {
     var s = 0.0;
     for (var k = 0u; k < 8u; k++) {
-        s += dot(w_f32[gb * 8u + k], x[xv + k]);
+        s += dot(w_f32[gb * 8u + k], load_x(xv + k));
     }
     return s;
 }

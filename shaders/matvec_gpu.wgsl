@@ -19,7 +19,7 @@ struct MatvecParams {
 }
 
 @group(0) @binding(0) var<uniform> params: MatvecParams;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+// Binding 1, the input, is read through load_x() (x_input.wgsl).
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
 const GEMV_WORKGROUP: u32 = 64u;
@@ -57,7 +57,7 @@ fn matvec(
     for (var i = lane; i < tail; i += GEMV_WORKGROUP) {
         let c = full_blocks * BLOCK + i;
         let fb = first + vec4<u32>(full_blocks);
-        acc += vec4<f32>(weight(fb.x, i), weight(fb.y, i), weight(fb.z, i), weight(fb.w, i)) * x[c >> 2u][c & 3u];
+        acc += vec4<f32>(weight(fb.x, i), weight(fb.y, i), weight(fb.z, i), weight(fb.w, i)) * load_x(c >> 2u)[c & 3u];
     }
 #ifdef SUBGROUP
     // One sum per subgroup, then the first four invocations add the subgroups' sums of their row.

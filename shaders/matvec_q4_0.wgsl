@@ -3,10 +3,10 @@
 fn block_dot(gb: u32, xv: u32) -> f32 {
     let w = q4_qs[gb];
     let eight = vec4<f32>(8.0);
-    var s = dot(lo_nibbles(w.x) - eight, x[xv]) + dot(hi_nibbles(w.x) - eight, x[xv + 4u]);
-    s += dot(lo_nibbles(w.y) - eight, x[xv + 1u]) + dot(hi_nibbles(w.y) - eight, x[xv + 5u]);
-    s += dot(lo_nibbles(w.z) - eight, x[xv + 2u]) + dot(hi_nibbles(w.z) - eight, x[xv + 6u]);
-    s += dot(lo_nibbles(w.w) - eight, x[xv + 3u]) + dot(hi_nibbles(w.w) - eight, x[xv + 7u]);
+    var s = dot(lo_nibbles(w.x) - eight, load_x(xv)) + dot(hi_nibbles(w.x) - eight, load_x(xv + 4u));
+    s += dot(lo_nibbles(w.y) - eight, load_x(xv + 1u)) + dot(hi_nibbles(w.y) - eight, load_x(xv + 5u));
+    s += dot(lo_nibbles(w.z) - eight, load_x(xv + 2u)) + dot(hi_nibbles(w.z) - eight, load_x(xv + 6u));
+    s += dot(lo_nibbles(w.w) - eight, load_x(xv + 3u)) + dot(hi_nibbles(w.w) - eight, load_x(xv + 7u));
     return s * q4_scale(gb);
 }
 

@@ -5,8 +5,8 @@ fn block_dot(gb: u32, xv: u32) -> f32 {
     var qx = 0.0;
     var sx = 0.0;
     for (var c = 0u; c < 4u; c++) {
-        let lo = x[xv + c];
-        let hi = x[xv + 4u + c];
+        let lo = load_x(xv + c);
+        let hi = load_x(xv + 4u + c);
         qx += dot(lo_nibbles(w[c]), lo) + dot(hi_nibbles(w[c]), hi);
         sx += dot(lo + hi, one);
     }

@@ -31,14 +31,14 @@ fn q4k_chunk_dot4(base: vec4<u32>, c: u32, xv: u32) -> vec4<f32> {
     for (var h = 0u; h < 2u; h++) {
         // bytes 16h.. of chunk c: weights 64c+16h.. (low nibbles) and 64c+32+16h.. (high)
         let xl = xv + 16u * c + 4u * h;
-        let a0 = x[xl];
-        let a1 = x[xl + 1u];
-        let a2 = x[xl + 2u];
-        let a3 = x[xl + 3u];
-        let b0 = x[xl + 8u];
-        let b1 = x[xl + 9u];
-        let b2 = x[xl + 10u];
-        let b3 = x[xl + 11u];
+        let a0 = load_x(xl);
+        let a1 = load_x(xl + 1u);
+        let a2 = load_x(xl + 2u);
+        let a3 = load_x(xl + 3u);
+        let b0 = load_x(xl + 8u);
+        let b1 = load_x(xl + 9u);
+        let b2 = load_x(xl + 10u);
+        let b3 = load_x(xl + 11u);
         xs += vec2<f32>(dot(a0 + a1 + a2 + a3, one), dot(b0 + b1 + b2 + b3, one));
         let off = 1u + 2u * c + h;
         q0 += q4k_dot16(q4k[base.x + off], a0, a1, a2, a3, b0, b1, b2, b3);

@@ -21,10 +21,10 @@ fn q6k_group(base: u32, n: u32, is: u32, xb: u32) -> vec4<f32> {
     let a = q6k[base + 4u * n + is];
     let b = q6k[base + 4u * n + 2u + is];
     let h = q6k[base + 8u + 2u * n + is];
-    return q6k_quad(a.x, b.x, h.x, x[xb], x[xb + 8u], x[xb + 16u], x[xb + 24u])
-        + q6k_quad(a.y, b.y, h.y, x[xb + 1u], x[xb + 9u], x[xb + 17u], x[xb + 25u])
-        + q6k_quad(a.z, b.z, h.z, x[xb + 2u], x[xb + 10u], x[xb + 18u], x[xb + 26u])
-        + q6k_quad(a.w, b.w, h.w, x[xb + 3u], x[xb + 11u], x[xb + 19u], x[xb + 27u]);
+    return q6k_quad(a.x, b.x, h.x, load_x(xb), load_x(xb + 8u), load_x(xb + 16u), load_x(xb + 24u))
+        + q6k_quad(a.y, b.y, h.y, load_x(xb + 1u), load_x(xb + 9u), load_x(xb + 17u), load_x(xb + 25u))
+        + q6k_quad(a.z, b.z, h.z, load_x(xb + 2u), load_x(xb + 10u), load_x(xb + 18u), load_x(xb + 26u))
+        + q6k_quad(a.w, b.w, h.w, load_x(xb + 3u), load_x(xb + 11u), load_x(xb + 19u), load_x(xb + 27u));
 }
 
 // The scales 8n+is+{0,2,4,6} of the block at `base`, as floats.

@@ -4,10 +4,10 @@ fn block_dot(gb: u32, xv: u32) -> f32 {
     for (var k = 0u; k < 2u; k++) {
         let w = q8_qs[gb * 2u + k];
         let base = xv + 4u * k;
-        s += dot(i8x4_f32(w.x), x[base]);
-        s += dot(i8x4_f32(w.y), x[base + 1u]);
-        s += dot(i8x4_f32(w.z), x[base + 2u]);
-        s += dot(i8x4_f32(w.w), x[base + 3u]);
+        s += dot(i8x4_f32(w.x), load_x(base));
+        s += dot(i8x4_f32(w.y), load_x(base + 1u));
+        s += dot(i8x4_f32(w.z), load_x(base + 2u));
+        s += dot(i8x4_f32(w.w), load_x(base + 3u));
     }
     return s * q8_scale(gb);
 }

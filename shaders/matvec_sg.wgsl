@@ -23,7 +23,7 @@ struct MatvecParams {
 }
 
 @group(0) @binding(0) var<uniform> params: MatvecParams;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+// Binding 1, the input, is read through load_x() (x_input.wgsl).
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
 const MATVEC_WORKGROUP: u32 = 64u;
@@ -33,7 +33,7 @@ const X_LANES: u32 = 8u;
 
 // This lane's share of x[xv .. xv + 8]: lanes 8, 9, .. of wider subgroups repeat lanes 0, 1, ..
 fn x_mine(xv: u32, lane: u32) -> vec4<f32> {
-    return x[xv + (lane & (X_LANES - 1u))];
+    return load_x(xv + (lane & (X_LANES - 1u)));
 }
 
 // x[xv .. xv + 4] (lanes 0..3 of a round whose share is `mine`), in every lane.
@@ -96,7 +96,7 @@ fn matvec(
     for (var i = 0u; i < tail; i++) {
         let c = full_blocks * BLOCK + i;
         let fb = first + vec4<u32>(full_blocks);
-        acc += vec4<f32>(weight(fb.x, i), weight(fb.y, i), weight(fb.z, i), weight(fb.w, i)) * x[c >> 2u][c & 3u];
+        acc += vec4<f32>(weight(fb.x, i), weight(fb.y, i), weight(fb.z, i), weight(fb.w, i)) * load_x(c >> 2u)[c & 3u];
     }
     for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
         if row0 + r <= last {

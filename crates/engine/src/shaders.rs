@@ -23,6 +23,7 @@ shader_files! {
     F16_UNPACK = "f16_unpack.wgsl";
     F16_BITS = "f16_bits.wgsl";
     MATVEC = "matvec.wgsl";
+    X_INPUT = "x_input.wgsl";
     MATVEC_GPU = "matvec_gpu.wgsl";
     MATMUL = "matmul.wgsl";
     MATMUL_GPU = "matmul_gpu.wgsl";
@@ -191,88 +192,101 @@ fn with_step(mut m: ShaderModuleSource) -> ShaderModuleSource {
     m
 }
 
-/// The batched matrix product of `format` (`matmul.wgsl`, weights decoded by `weight4()`), with
-/// x shared through subgroup broadcasts when `subgroup`.
-pub fn matmul(format: WeightFormat, f16: F16Decode, subgroup: bool) -> ShaderModuleSource {
-    let (suffix, defines): (&str, &[&'static str]) = if subgroup {
-        ("_sg", &[SUBGROUP])
-    } else {
-        ("", &[])
+/// The matrix kernels: one driver per (decode or prefill) x (kernel family), completed by the
+/// weight type's decoder and block dots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MatrixKernel {
+    /// `matvec.wgsl`: CPU family, an invocation per four rows.
+    MatvecRows,
+    /// `matvec_sg.wgsl`: CPU family, x shared by subgroup broadcasts.
+    MatvecRowsSubgroup,
+    /// `matvec_gpu.wgsl`: GPU family, a workgroup per four rows, workgroup-memory reduction.
+    MatvecCoalesced,
+    /// `matvec_gpu.wgsl` with SUBGROUP: the reduction through subgroupAdd.
+    MatvecCoalescedSubgroup,
+    /// `matmul.wgsl`: CPU family, an invocation per 4 rows x 8 tokens.
+    MatmulRows,
+    /// `matmul.wgsl` with SUBGROUP: x shared by subgroup broadcasts.
+    MatmulRowsSubgroup,
+    /// `matmul_gpu.wgsl`: GPU family, 64 x 32 tiles in workgroup memory.
+    MatmulTiled,
+}
+
+impl MatrixKernel {
+    pub const ALL: [MatrixKernel; 7] = [
+        MatrixKernel::MatvecRows,
+        MatrixKernel::MatvecRowsSubgroup,
+        MatrixKernel::MatvecCoalesced,
+        MatrixKernel::MatvecCoalescedSubgroup,
+        MatrixKernel::MatmulRows,
+        MatrixKernel::MatmulRowsSubgroup,
+        MatrixKernel::MatmulTiled,
+    ];
+}
+
+/// What binding 1 of a matrix kernel holds (`x_input.wgsl`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MatrixInput {
+    /// x itself.
+    Plain,
+    /// The `[gate | up]` rows of the fused gate/up projection: x = silu(gate) * up, computed
+    /// as it is loaded (the down projection with SwiGLU fused in).
+    SiluGateUp,
+}
+
+/// The module of `kernel` for weights in `format`, f16 decoded by `f16`, reading `input`.
+pub fn matrix(
+    kernel: MatrixKernel,
+    format: WeightFormat,
+    f16: F16Decode,
+    input: MatrixInput,
+) -> ShaderModuleSource {
+    use MatrixKernel::*;
+    let (driver, entry, subgroup, step) = match kernel {
+        MatvecRows => ("matvec.wgsl", "matvec", false, false),
+        MatvecRowsSubgroup => ("matvec_sg.wgsl", "matvec", false, false),
+        MatvecCoalesced => ("matvec_gpu.wgsl", "matvec", false, false),
+        MatvecCoalescedSubgroup => ("matvec_gpu.wgsl", "matvec", true, false),
+        MatmulRows => ("matmul.wgsl", "matmul", false, true),
+        MatmulRowsSubgroup => ("matmul.wgsl", "matmul", true, true),
+        MatmulTiled => ("matmul_gpu.wgsl", "matmul", false, true),
     };
-    with_step(assemble_with(
-        format!("matmul{suffix}_{}_{f16:?}", format.name()),
-        "matmul",
-        &[f16.file(), "common.wgsl", "matmul.wgsl", quant_file(format)],
-        defines,
-    ))
-}
-
-pub fn matvec(format: WeightFormat, f16: F16Decode) -> ShaderModuleSource {
-    assemble(
-        format!("matvec_{}_{f16:?}", format.name()),
-        "matvec",
-        &[
-            f16.file(),
-            "common.wgsl",
-            "matvec.wgsl",
-            quant_file(format),
-            block_dot_file(format),
-        ],
-    )
-}
-
-/// The GPU-family matvec of `format` (`matvec_gpu.wgsl`: a workgroup per four rows, coalesced
-/// loads), reducing with subgroup operations when `subgroup`.
-pub fn matvec_gpu(format: WeightFormat, f16: F16Decode, subgroup: bool) -> ShaderModuleSource {
-    let (suffix, defines): (&str, &[&'static str]) = if subgroup {
-        ("_sg", &[SUBGROUP])
+    let mut files = vec![
+        f16.file(),
+        "common.wgsl",
+        driver,
+        "x_input.wgsl",
+        quant_file(format),
+    ];
+    // The matvec drivers call the type's block dots; the subgroup one also its broadcast form.
+    if entry == "matvec" {
+        files.push(block_dot_file(format));
+    }
+    if kernel == MatvecRowsSubgroup {
+        files.push(sg_block_dot_file(format));
+    }
+    let mut defines = Vec::new();
+    if subgroup {
+        defines.push(SUBGROUP);
+    }
+    if input == MatrixInput::SiluGateUp {
+        defines.push("SILU_X");
+    }
+    let name = format!(
+        "{kernel:?}{}_{}_{f16:?}",
+        if input == MatrixInput::SiluGateUp {
+            "_silu"
+        } else {
+            ""
+        },
+        format.name()
+    );
+    let m = assemble_with(name, entry, &files, &defines);
+    if step {
+        with_step(m)
     } else {
-        ("", &[])
-    };
-    assemble_with(
-        format!("matvec_gpu{suffix}_{}_{f16:?}", format.name()),
-        "matvec",
-        &[
-            f16.file(),
-            "common.wgsl",
-            "matvec_gpu.wgsl",
-            quant_file(format),
-            block_dot_file(format),
-        ],
-        defines,
-    )
-}
-
-/// The GPU-family batched product of `format` (`matmul_gpu.wgsl`: 64 x 32 tiles dequantised
-/// into workgroup memory).
-pub fn matmul_gpu(format: WeightFormat, f16: F16Decode) -> ShaderModuleSource {
-    with_step(assemble(
-        format!("matmul_gpu_{}_{f16:?}", format.name()),
-        "matmul",
-        &[
-            f16.file(),
-            "common.wgsl",
-            "matmul_gpu.wgsl",
-            quant_file(format),
-        ],
-    ))
-}
-
-/// The subgroup matvec of `format` (`matvec_sg.wgsl`): x loaded once per subgroup and
-/// broadcast; the baseline block dot stays in the module for subgroups narrower than 8 lanes.
-pub fn matvec_subgroup(format: WeightFormat, f16: F16Decode) -> ShaderModuleSource {
-    assemble(
-        format!("matvec_sg_{}_{f16:?}", format.name()),
-        "matvec",
-        &[
-            f16.file(),
-            "common.wgsl",
-            "matvec_sg.wgsl",
-            quant_file(format),
-            block_dot_file(format),
-            sg_block_dot_file(format),
-        ],
-    )
+        m
+    }
 }
 
 pub fn embedding(format: WeightFormat, f16: F16Decode) -> ShaderModuleSource {
@@ -325,13 +339,11 @@ pub fn all_modules() -> Vec<ShaderModuleSource> {
     let mut out = Vec::new();
     for f in WeightFormat::ALL {
         for d in F16Decode::ALL {
-            out.push(matvec(f, d));
-            out.push(matvec_subgroup(f, d));
-            out.push(matmul(f, d, false));
-            out.push(matmul(f, d, true));
-            out.push(matvec_gpu(f, d, false));
-            out.push(matvec_gpu(f, d, true));
-            out.push(matmul_gpu(f, d));
+            for k in MatrixKernel::ALL {
+                for input in [MatrixInput::Plain, MatrixInput::SiluGateUp] {
+                    out.push(matrix(k, f, d, input));
+                }
+            }
             out.push(embedding(f, d));
         }
     }

@@ -30,9 +30,9 @@ use common::*;
 use mistral_engine::buffers;
 use mistral_engine::ops::{Add, Argmax, Embedding, Matmul, RmsNorm, Rope, SiluMul};
 use mistral_engine::ops::{MatmulVariant, Matvec, MatvecVariant};
-use mistral_engine::shaders::F16Decode;
+use mistral_engine::shaders::{F16Decode, MatrixInput};
 use mistral_engine::step::StepBuffer;
-use mistral_engine::{GpuContext, GpuTensor, WeightFormat};
+use mistral_engine::{GpuContext, GpuTensor, KernelFamily, WeightFormat};
 use mistral_formats::quant;
 use mistral_formats::TensorType;
 use mistral_reference::linalg;
@@ -653,4 +653,88 @@ fn argmax_of_the_last_token_ties_and_capacities() {
         }
     }
     report("argmax vs mistral_reference::argmax", &out);
+}
+
+/// The down projection with SwiGLU fused in (`MatrixInput::SiluGateUp`): every variant pair,
+/// decode (cap 1: the matvec path) and chunks, against silu(gate) * up computed on the CPU as
+/// silu_mul.wgsl does, then the dequantized matvec. Tolerance: the matmul's (the input is the
+/// same f32 function of the same values; only summation order differs).
+#[test]
+fn matmul_with_silu_gate_up_input_every_variant() {
+    let ctx = gpu();
+    let mut out = Vec::new();
+    for (matvec, variant) in matmul_variants(ctx) {
+        for ty in [
+            TensorType::Q4_0,
+            TensorType::Q8_0,
+            TensorType::Q4K,
+            TensorType::Q6K,
+        ] {
+            let format = WeightFormat::for_type(ty);
+            let kernel = pollster::block_on(Matmul::with_input(
+                ctx,
+                format,
+                ctx.features.f16_decode(),
+                matvec,
+                variant,
+                MatrixInput::SiluGateUp,
+            ))
+            .unwrap_or_else(|e| panic!("{e}"));
+            let (rows, cols) = (77, 512);
+            let mut rng = Rng::new(4000);
+            let raw = random_weights(&mut rng, ty, rows, cols);
+            let t = upload(ctx, ty, rows, cols, &raw, false);
+            let w = quant::dequantize_to_vec(ty, &raw).unwrap();
+            let step = StepBuffer::new(ctx);
+            for cap in CAPS {
+                let gate_up = rng.vec(cap * 2 * cols, 2.0);
+                let gu_buf = buffers::storage_from(ctx, "gate|up", &gate_up);
+                let y_buf = buffers::storage(ctx, "y", cap * rows);
+                let b = kernel
+                    .bind(ctx, &t, &gu_buf, &y_buf, &step.buffer, cap)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let n = cap;
+                run_step(ctx, &step, 0, n, |p| kernel.encode(p, &b));
+                let y = read_f32(ctx, &y_buf, cap * rows);
+                let mut err = 0f64;
+                for tok in 0..n {
+                    let row = &gate_up[tok * 2 * cols..(tok + 1) * 2 * cols];
+                    let xt: Vec<f32> = (0..cols)
+                        .map(|i| {
+                            let g = row[i];
+                            g / (1.0 + (-g).exp()) * row[cols + i]
+                        })
+                        .collect();
+                    let mut cpu = vec![0f32; rows];
+                    linalg::matvec(&w, &xt, &mut cpu);
+                    err = err.max(scaled_matvec_error(
+                        &w,
+                        &xt,
+                        &y[tok * rows..(tok + 1) * rows],
+                        &cpu,
+                    ));
+                }
+                out.push(Outcome {
+                    op: "matmul silu(gate)*up".into(),
+                    case: format!("{} {variant:?} cap {cap}", ty.name()),
+                    error: err,
+                    tolerance: MATMUL_TOL,
+                });
+            }
+        }
+    }
+    report("down projection reading [gate | up]", &out);
+    // Rows that are not a multiple of 4 cannot be split into gate and up vec4s: refused.
+    let kernel = pollster::block_on(Matmul::silu_gate_up(
+        ctx,
+        WeightFormat::F32,
+        KernelFamily::Cpu,
+    ))
+    .unwrap();
+    let raw = random_weights(&mut Rng::new(1), TensorType::F32, 8, 6);
+    let t = upload(ctx, TensorType::F32, 8, 6, &raw, false);
+    let step = StepBuffer::new(ctx);
+    let x = buffers::storage(ctx, "x", 64);
+    let y = buffers::storage(ctx, "y", 64);
+    assert!(kernel.bind(ctx, &t, &x, &y, &step.buffer, 1).is_err());
 }

@@ -122,11 +122,18 @@ impl GpuModel {
             .filter(|t| t.dims.len() == 2)
             .map(|t| WeightFormat::for_type(t.ty))
             .collect();
+        let down_formats: Vec<WeightFormat> = model
+            .tensors
+            .iter()
+            .filter(|t| t.name.ends_with("ffn_down.weight"))
+            .map(|t| WeightFormat::for_type(t.ty))
+            .collect();
         let kernels = Kernels::new(
             &ctx,
             family,
             WeightFormat::for_type(embd.ty),
             &formats,
+            &down_formats,
             opts.kv_storage,
         )
         .await?;

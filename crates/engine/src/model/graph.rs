@@ -159,13 +159,23 @@ impl Graph {
                 cap,
             )?);
             match &lw.gate_up {
-                // One matmul writes `[gate | up]` rows.
+                // One matmul writes `[gate | up]` rows; the down projection computes
+                // silu(gate) * up as it loads them (SwiGLU fused: no separate pass).
+                Projection::Fused(w) if c.ffn_dim.is_multiple_of(4) => {
+                    push(mm(w, &h, &gate_up)?);
+                    let down = &lw.w_down;
+                    push(
+                        k.matmul_silu(down.format)
+                            .bind(ctx, down, &gate_up, &o, step, cap)?,
+                    );
+                }
                 Projection::Fused(w) => {
                     push(mm(w, &h, &gate_up)?);
                     push(
                         k.silu_mul
                             .bind_fused(ctx, &gate_up, &act, c.ffn_dim, step, cap)?,
                     );
+                    push(mm(&lw.w_down, &act, &o)?);
                 }
                 Projection::Separate(w) => {
                     push(mm(&w[0], &h, &gate)?);
@@ -174,9 +184,9 @@ impl Graph {
                         k.silu_mul
                             .bind(ctx, &gate, &up, &act, c.ffn_dim, step, cap)?,
                     );
+                    push(mm(&lw.w_down, &act, &o)?);
                 }
             }
-            push(mm(&lw.w_down, &act, &o)?);
             // Only the last layer adds its own feed-forward output; the others leave it to the
             // next layer's fused norm.
             if l + 1 == n_layers {

@@ -15,6 +15,8 @@ use crate::ops::{
 pub(crate) struct Kernels {
     pub embedding: Embedding,
     pub matmul: HashMap<WeightFormat, Matmul>,
+    /// The down projections' kernels reading silu(gate) * up from `[gate | up]` rows.
+    pub matmul_silu: HashMap<WeightFormat, Matmul>,
     pub rms_norm: RmsNorm,
     pub rope_kv: RopeKv,
     pub silu_mul: SiluMul,
@@ -31,8 +33,15 @@ impl Kernels {
         family: KernelFamily,
         embedding_format: WeightFormat,
         matrix_formats: &[WeightFormat],
+        down_formats: &[WeightFormat],
         kv: KvStorage,
     ) -> Result<Self> {
+        let mut matmul_silu = HashMap::new();
+        for &f in down_formats {
+            if let std::collections::hash_map::Entry::Vacant(slot) = matmul_silu.entry(f) {
+                slot.insert(Matmul::silu_gate_up(ctx, f, family).await?);
+            }
+        }
         let mut matmul = HashMap::new();
         for &f in matrix_formats {
             if let std::collections::hash_map::Entry::Vacant(slot) = matmul.entry(f) {
@@ -42,6 +51,7 @@ impl Kernels {
         Ok(Kernels {
             embedding: Embedding::new(ctx, embedding_format).await?,
             matmul,
+            matmul_silu,
             rms_norm: RmsNorm::new(ctx).await?,
             rope_kv: RopeKv::new(ctx, kv).await?,
             silu_mul: SiluMul::new(ctx).await?,
@@ -57,5 +67,9 @@ impl Kernels {
 
     pub fn matmul(&self, f: WeightFormat) -> &Matmul {
         &self.matmul[&f]
+    }
+
+    pub fn matmul_silu(&self, f: WeightFormat) -> &Matmul {
+        &self.matmul_silu[&f]
     }
 }

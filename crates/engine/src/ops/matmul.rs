@@ -15,11 +15,11 @@ use crate::context::GpuContext;
 use crate::error::{EngineError, Result};
 use crate::kernel_family::KernelFamily;
 use crate::layout::WeightFormat;
-use crate::ops::matvec::{subgroups_wanted, Matvec, MatvecVariant};
+use crate::ops::matvec::{check_input, subgroups_wanted, Matvec, MatvecVariant};
 use crate::ops::{
     check_grid, check_len, check_step, grid_for, to_u32, weight_slots, Dispatches, Kernel,
 };
-use crate::shaders::{self, F16Decode};
+use crate::shaders::{self, F16Decode, MatrixInput, MatrixKernel};
 use crate::tensor::GpuTensor;
 
 #[repr(C)]
@@ -117,18 +117,49 @@ impl Matmul {
         matvec: MatvecVariant,
         variant: MatmulVariant,
     ) -> Result<Self> {
+        Self::with_input(ctx, format, f16, matvec, variant, MatrixInput::Plain).await
+    }
+
+    /// The kernels of `family` reading silu(gate) * up from `[gate | up]` rows: the down
+    /// projection with SwiGLU fused in.
+    pub async fn silu_gate_up(
+        ctx: &GpuContext,
+        format: WeightFormat,
+        family: KernelFamily,
+    ) -> Result<Self> {
+        Self::with_input(
+            ctx,
+            format,
+            ctx.features.f16_decode(),
+            MatvecVariant::select(ctx, family),
+            MatmulVariant::select(ctx, family),
+            MatrixInput::SiluGateUp,
+        )
+        .await
+    }
+
+    /// [`Matmul::with_variants`] reading `input`.
+    pub async fn with_input(
+        ctx: &GpuContext,
+        format: WeightFormat,
+        f16: F16Decode,
+        matvec: MatvecVariant,
+        variant: MatmulVariant,
+        input: MatrixInput,
+    ) -> Result<Self> {
         if !variant.supported(ctx) {
             return Err(EngineError::Shape(format!(
                 "the {variant:?} matmul needs subgroups, which {} lacks",
                 ctx.adapter.name
             )));
         }
-        let matvec = Matvec::with_variant(ctx, format, f16, matvec).await?;
-        let source = match variant {
-            MatmulVariant::Rows => shaders::matmul(format, f16, false),
-            MatmulVariant::RowsSubgroup => shaders::matmul(format, f16, true),
-            MatmulVariant::Tiled => shaders::matmul_gpu(format, f16),
+        let matvec = Matvec::with_input(ctx, format, f16, matvec, input).await?;
+        let kernel = match variant {
+            MatmulVariant::Rows => MatrixKernel::MatmulRows,
+            MatmulVariant::RowsSubgroup => MatrixKernel::MatmulRowsSubgroup,
+            MatmulVariant::Tiled => MatrixKernel::MatmulTiled,
         };
+        let source = shaders::matrix(kernel, format, f16, input);
         let kernel = Kernel::with_bindings(ctx, &source, &weight_slots(format)).await?;
         Ok(Matmul {
             format,
@@ -183,7 +214,7 @@ impl Matmul {
             return self.matvec.bind(ctx, w, x, y, y_offset);
         }
         // x is read as vec4s: the buffer must cover the values rounded up to 4.
-        check_len(x, (cap * w.cols).div_ceil(4) * 4, "matmul input")?;
+        check_input(self.matvec.input, x, cap, w.cols)?;
         check_len(y, cap * y_stride, "matmul output")?;
         let (tile_rows, tile_tokens) = self.variant.tile();
         let token_groups = to_u32(cap, "cap")?.div_ceil(tile_tokens);

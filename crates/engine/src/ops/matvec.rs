@@ -15,7 +15,7 @@ use crate::error::{EngineError, Result};
 use crate::kernel_family::KernelFamily;
 use crate::layout::WeightFormat;
 use crate::ops::{check_len, grid_for, to_u32, Dispatches, Kernel, Slot};
-use crate::shaders::{self, F16Decode};
+use crate::shaders::{self, F16Decode, MatrixInput, MatrixKernel};
 use crate::tensor::GpuTensor;
 
 /// Rows one workgroup computes in the CPU family: 64 invocations x 4 rows (`shaders/matvec.wgsl`,
@@ -107,6 +107,7 @@ pub(crate) fn subgroups_wanted(ctx: &GpuContext) -> bool {
 pub struct Matvec {
     pub format: WeightFormat,
     pub variant: MatvecVariant,
+    pub input: MatrixInput,
     kernel: Kernel,
 }
 
@@ -137,24 +138,37 @@ impl Matvec {
         f16: F16Decode,
         variant: MatvecVariant,
     ) -> Result<Self> {
+        Self::with_input(ctx, format, f16, variant, MatrixInput::Plain).await
+    }
+
+    /// [`Matvec::with_variant`] reading `input` (x itself, or silu(gate) * up of `[gate | up]`).
+    pub async fn with_input(
+        ctx: &GpuContext,
+        format: WeightFormat,
+        f16: F16Decode,
+        variant: MatvecVariant,
+        input: MatrixInput,
+    ) -> Result<Self> {
         if !variant.supported(ctx) {
             return Err(EngineError::Shape(format!(
                 "the {variant:?} matvec needs subgroups, which {} lacks",
                 ctx.adapter.name
             )));
         }
-        let source = match variant {
-            MatvecVariant::Baseline => shaders::matvec(format, f16),
-            MatvecVariant::Subgroup => shaders::matvec_subgroup(format, f16),
-            MatvecVariant::Coalesced => shaders::matvec_gpu(format, f16, false),
-            MatvecVariant::CoalescedSubgroup => shaders::matvec_gpu(format, f16, true),
+        let kernel = match variant {
+            MatvecVariant::Baseline => MatrixKernel::MatvecRows,
+            MatvecVariant::Subgroup => MatrixKernel::MatvecRowsSubgroup,
+            MatvecVariant::Coalesced => MatrixKernel::MatvecCoalesced,
+            MatvecVariant::CoalescedSubgroup => MatrixKernel::MatvecCoalescedSubgroup,
         };
+        let source = shaders::matrix(kernel, format, f16, input);
         let mut slots = vec![Slot::Uniform, Slot::Read, Slot::ReadWrite];
         slots.extend(std::iter::repeat_n(Slot::Read, format.n_arrays()));
         let kernel = Kernel::new(ctx, &source, &slots).await?;
         Ok(Matvec {
             format,
             variant,
+            input,
             kernel,
         })
     }
@@ -175,7 +189,7 @@ impl Matvec {
             )));
         }
         // x is read as vec4s: the buffer must cover cols rounded up to 4 (buffers::storage does).
-        check_len(x, w.cols.div_ceil(4) * 4, "matvec input")?;
+        check_input(self.input, x, 1, w.cols)?;
         check_len(y, y_offset + w.rows, "matvec output")?;
         let bpr = to_u32(w.format.blocks_per_row(w.cols), "blocks per row")?;
         let mut groups = Dispatches::default();
@@ -202,5 +216,23 @@ impl Matvec {
 
     pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, binding: &MatvecBinding) {
         binding.encode(pass);
+    }
+}
+
+/// Errors unless `x` holds the input of `cap` tokens of `cols` values as `input` reads it.
+pub(crate) fn check_input(
+    input: MatrixInput,
+    x: &wgpu::Buffer,
+    cap: usize,
+    cols: usize,
+) -> Result<()> {
+    match input {
+        MatrixInput::Plain => check_len(x, (cap * cols).div_ceil(4) * 4, "matrix input"),
+        MatrixInput::SiluGateUp if cols.is_multiple_of(4) => {
+            check_len(x, 2 * cap * cols, "matrix [gate | up] input")
+        }
+        MatrixInput::SiluGateUp => Err(EngineError::Shape(format!(
+            "silu(gate) * up fused into a matrix product needs rows of a multiple of 4, not {cols}"
+        ))),
     }
 }
