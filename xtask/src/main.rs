@@ -13,11 +13,15 @@
 //!   npm-pack-check  pack the npm package, install it in a scratch project, type-check a consumer
 //!   synth-model [--out DIR] [--types q4_k_m,q4_0,q8_0] [--layers N] [--seed S] [--force]
 //!           Mistral-7B-shaped GGUFs with random weights (llama.cpp's type mix) in .cache/synth
+//!   gpu-report [--out DIR] [--quick] [--skip-llama] [--kinds gpu,cpu] [--prebuilt DIR] [--models DIR]
+//!           one bounded measurement run for a real GPU (machine, ops, ours vs llama.cpp Vulkan);
+//!           `gpu-report pack` bundles it for a machine without Rust or node (--help for more)
 
 mod bench_web;
 mod build_web;
 mod demo;
 mod fuzz;
+mod gpu_report;
 mod http1;
 mod npm_pack_check;
 mod serve;
@@ -54,8 +58,9 @@ fn main() -> ExitCode {
         "serve" => serve_web::serve_dir(rest),
         "npm-pack-check" => build_web::build(false).and_then(|_| npm_pack_check::run()),
         "synth-model" => synth_model::run(rest),
+        "gpu-report" => gpu_report::run(rest),
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|test-web|test-js|demo|fuzz|build-web|bench-web|serve-web|serve|npm-pack-check|synth-model>\n\n  setup  install test prerequisites\n  test   setup + fmt + clippy + all tests (CI)\n  demo   run SmolLM2-135M-Instruct on a question\n  fuzz [SECONDS]  fuzz the GGUF parser\n  test-web [ARGS]  engine tests in headless Chromium (WebGPU)\n  test-js  npm package tests + chat page end to end (Playwright)\n  build-web [--dev]  wasm + npm package + site in target/web-site\n  bench-web [--model F] [--tokens N] [--runs N] [--no-build]  speed and wasm memory in headless Chromium\n  serve-web [--port N] [--models DIR] [--no-build]  build-web, then serve the chat page\n  serve DIR [--port N]  serve a folder (Range, CORS, /__requests counts)\n  npm-pack-check  build-web, npm pack, install and type-check a consumer\n  synth-model [--out DIR] [--types q4_k_m,q4_0,q8_0] [--layers N] [--seed S] [--force]\n         Mistral-7B-shaped GGUFs, random weights, llama.cpp's type mix (default: all three, 32 layers, .cache/synth)");
+            eprintln!("usage: cargo xtask <setup|test|test-web|test-js|demo|fuzz|build-web|bench-web|serve-web|serve|npm-pack-check|synth-model|gpu-report>\n\n  setup  install test prerequisites\n  test   setup + fmt + clippy + all tests (CI)\n  demo   run SmolLM2-135M-Instruct on a question\n  fuzz [SECONDS]  fuzz the GGUF parser\n  test-web [ARGS]  engine tests in headless Chromium (WebGPU)\n  test-js  npm package tests + chat page end to end (Playwright)\n  build-web [--dev]  wasm + npm package + site in target/web-site\n  bench-web [--model F] [--tokens N] [--runs N] [--no-build]  speed and wasm memory in headless Chromium\n  serve-web [--port N] [--models DIR] [--no-build]  build-web, then serve the chat page\n  serve DIR [--port N]  serve a folder (Range, CORS, /__requests counts)\n  npm-pack-check  build-web, npm pack, install and type-check a consumer\n  synth-model [--out DIR] [--types q4_k_m,q4_0,q8_0] [--layers N] [--seed S] [--force]\n         Mistral-7B-shaped GGUFs, random weights, llama.cpp's type mix (default: all three, 32 layers, .cache/synth)\n  gpu-report [--out DIR] [--quick] [--skip-llama] [--kinds gpu,cpu] [--prebuilt DIR] [--models DIR]\n         GPU machine report: nvidia-smi/vulkaninfo/devices, bench_ops, bench (ours) vs llama.cpp Vulkan, in target/gpu-report;\n         `gpu-report pack` bundles binaries for a machine without Rust/node (gpu-report --help)");
             return ExitCode::from(2);
         }
     };
