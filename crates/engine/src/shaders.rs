@@ -213,6 +213,19 @@ pub enum MatrixKernel {
 }
 
 impl MatrixKernel {
+    /// The lowercase name used in module names and profiles (`matvec_rows_subgroup`).
+    pub fn name(self) -> &'static str {
+        match self {
+            MatrixKernel::MatvecRows => "matvec_rows",
+            MatrixKernel::MatvecRowsSubgroup => "matvec_rows_subgroup",
+            MatrixKernel::MatvecCoalesced => "matvec_coalesced",
+            MatrixKernel::MatvecCoalescedSubgroup => "matvec_coalesced_subgroup",
+            MatrixKernel::MatmulRows => "matmul_rows",
+            MatrixKernel::MatmulRowsSubgroup => "matmul_rows_subgroup",
+            MatrixKernel::MatmulTiled => "matmul_tiled",
+        }
+    }
+
     pub const ALL: [MatrixKernel; 7] = [
         MatrixKernel::MatvecRows,
         MatrixKernel::MatvecRowsSubgroup,
@@ -273,7 +286,8 @@ pub fn matrix(
         defines.push("SILU_X");
     }
     let name = format!(
-        "{kernel:?}{}_{}_{f16:?}",
+        "{}{}_{}_{f16:?}",
+        kernel.name(),
         if input == MatrixInput::SiluGateUp {
             "_silu"
         } else {

@@ -147,7 +147,7 @@ pub fn run(args: &ModelArgs, dev: &DeviceArgs, o: &BenchOptions) -> Result<()> {
         (family.name(), why.to_string())
     });
     let kv = match dev.device {
-        Device::Gpu => dev.kv.name(),
+        Device::Gpu => dev.kv_precision().name(),
         Device::Cpu => "f32",
     };
 

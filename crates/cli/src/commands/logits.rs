@@ -1,6 +1,6 @@
 //! `logits`: full logits of a token sequence as float32 .npy [n_tokens, vocab].
 
-use crate::device_args::DeviceArgs;
+use crate::device_args::{DeviceArgs, KvPrecision};
 use crate::model_args::ModelArgs;
 use crate::runner::Runner;
 use anyhow::{Context, Result};
@@ -15,7 +15,10 @@ pub fn run(
     chunk: Option<usize>,
 ) -> Result<()> {
     let model = args.open()?;
-    let mut runner = Runner::load(&model, dev, args.context)?;
+    // Logits are for comparisons: exact f32 K/V unless asked otherwise.
+    let mut dev = dev.clone();
+    dev.kv = Some(dev.kv.unwrap_or(KvPrecision::F32));
+    let mut runner = Runner::load(&model, &dev, args.context)?;
     let vocab = runner.vocab();
     let logits = runner.all_logits(tokens, chunk)?;
     std::fs::write(out, npy::write_f32(&[tokens.len(), vocab], &logits))
