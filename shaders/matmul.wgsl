@@ -47,14 +47,40 @@ fn weights4(gb: vec4<u32>, i: u32) -> mat4x4<f32> {
     return mat4x4<f32>(weight4(gb.x, i), weight4(gb.y, i), weight4(gb.z, i), weight4(gb.w, i));
 }
 
+// The four rows' (scale, offset) of sub-block j of blocks gb, as (scales, offsets).
+fn sub_scales(gb: vec4<u32>, j: u32) -> mat2x4<f32> {
+    let a = sub_scale(gb.x, j);
+    let b = sub_scale(gb.y, j);
+    let c = sub_scale(gb.z, j);
+    let d = sub_scale(gb.w, j);
+    return mat2x4<f32>(vec4<f32>(a.x, b.x, c.x, d.x), vec4<f32>(a.y, b.y, c.y, d.y));
+}
+
+// weights4() with the sub-block's scales decoded once outside the loop over its weights: only
+// the quant words are loaded per four weights (the scale loads and unpacking per four weights
+// were most of the matmul's time on lavapipe).
+fn scaled4(gb: vec4<u32>, i: u32, s: mat2x4<f32>) -> mat4x4<f32> {
+    return mat4x4<f32>(
+        quants4(gb.x, i) * s[0].x + vec4<f32>(s[1].x),
+        quants4(gb.y, i) * s[0].y + vec4<f32>(s[1].y),
+        quants4(gb.z, i) * s[0].z + vec4<f32>(s[1].z),
+        quants4(gb.w, i) * s[0].w + vec4<f32>(s[1].w),
+    );
+}
+
 // Whole blocks, every lane loading its own x.
 fn matmul_blocks(first: vec4<u32>, full_blocks: u32, xs: array<u32, 8>, acc: ptr<function, array<vec4<f32>, 8>>) {
     for (var b = 0u; b < full_blocks; b++) {
-        for (var q = 0u; q < BLOCK / 4u; q++) {
-            let m = weights4(first + vec4<u32>(b), 4u * q);
-            let c = b * (BLOCK / 4u) + q;
-            for (var t = 0u; t < TOKENS_PER_GROUP; t++) {
-                (*acc)[t] += load_x((xs[t] >> 2u) + c) * m;
+        let gb = first + vec4<u32>(b);
+        for (var j = 0u; j < BLOCK / SUB; j++) {
+            let s = sub_scales(gb, j);
+            for (var q = 0u; q < SUB / 4u; q++) {
+                let i = j * SUB + 4u * q;
+                let m = scaled4(gb, i, s);
+                let c = b * (BLOCK / 4u) + i / 4u;
+                for (var t = 0u; t < TOKENS_PER_GROUP; t++) {
+                    (*acc)[t] += load_x((xs[t] >> 2u) + c) * m;
+                }
             }
         }
     }
@@ -107,17 +133,22 @@ fn matmul(
     if subgroup_size >= TOKENS_PER_GROUP {
         let mine = xs[lane & 7u] >> 2u;
         for (var b = 0u; b < full_blocks; b++) {
-            for (var q = 0u; q < BLOCK / 4u; q++) {
-                let m = weights4(first + vec4<u32>(b), 4u * q);
-                let xv = load_x(mine + b * (BLOCK / 4u) + q);
-                acc[0] += subgroupBroadcast(xv, 0u) * m;
-                acc[1] += subgroupBroadcast(xv, 1u) * m;
-                acc[2] += subgroupBroadcast(xv, 2u) * m;
-                acc[3] += subgroupBroadcast(xv, 3u) * m;
-                acc[4] += subgroupBroadcast(xv, 4u) * m;
-                acc[5] += subgroupBroadcast(xv, 5u) * m;
-                acc[6] += subgroupBroadcast(xv, 6u) * m;
-                acc[7] += subgroupBroadcast(xv, 7u) * m;
+            let gb = first + vec4<u32>(b);
+            for (var j = 0u; j < BLOCK / SUB; j++) {
+                let s = sub_scales(gb, j);
+                for (var q = 0u; q < SUB / 4u; q++) {
+                    let i = j * SUB + 4u * q;
+                    let m = scaled4(gb, i, s);
+                    let xv = load_x(mine + b * (BLOCK / 4u) + i / 4u);
+                    acc[0] += subgroupBroadcast(xv, 0u) * m;
+                    acc[1] += subgroupBroadcast(xv, 1u) * m;
+                    acc[2] += subgroupBroadcast(xv, 2u) * m;
+                    acc[3] += subgroupBroadcast(xv, 3u) * m;
+                    acc[4] += subgroupBroadcast(xv, 4u) * m;
+                    acc[5] += subgroupBroadcast(xv, 5u) * m;
+                    acc[6] += subgroupBroadcast(xv, 6u) * m;
+                    acc[7] += subgroupBroadcast(xv, 7u) * m;
+                }
             }
         }
     } else {

@@ -14,3 +14,14 @@ fn weight4(gb: u32, i: u32) -> vec4<f32> {
     let pair = select(v.xy, v.zw, (i & 4u) != 0u);
     return vec4<f32>(f16_pair(pair.x), f16_pair(pair.y));
 }
+
+// Sub-blocks for the prefill matmul (see quant_q4_0.wgsl): floats need no scale.
+const SUB: u32 = 32u;
+
+fn sub_scale(gb: u32, j: u32) -> vec2<f32> {
+    return vec2<f32>(1.0, 0.0);
+}
+
+fn quants4(gb: u32, i: u32) -> vec4<f32> {
+    return weight4(gb, i);
+}

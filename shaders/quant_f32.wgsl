@@ -13,3 +13,14 @@ fn weight(gb: u32, i: u32) -> f32 {
 fn weight4(gb: u32, i: u32) -> vec4<f32> {
     return w_f32[gb * 8u + (i >> 2u)];
 }
+
+// Sub-blocks for the prefill matmul (see quant_q4_0.wgsl): floats need no scale.
+const SUB: u32 = 32u;
+
+fn sub_scale(gb: u32, j: u32) -> vec2<f32> {
+    return vec2<f32>(1.0, 0.0);
+}
+
+fn quants4(gb: u32, i: u32) -> vec4<f32> {
+    return weight4(gb, i);
+}

@@ -23,3 +23,17 @@ fn weight4(gb: u32, i: u32) -> vec4<f32> {
     let q = nibbles_f32(q4_qs[gb][j >> 2u], select(0u, 4u, i >= 16u));
     return (q - vec4<f32>(8.0)) * q4_scale(gb);
 }
+
+// Sub-blocks for the prefill matmul (matmul.wgsl): SUB weights share one (scale, offset), so a
+// weight is quants4() * scale + offset and the scale is decoded once per SUB weights, not per
+// four (on lavapipe each scale load is a per-lane gather).
+const SUB: u32 = 32u;
+
+fn sub_scale(gb: u32, j: u32) -> vec2<f32> {
+    let d = q4_scale(gb);
+    return vec2<f32>(d, -8.0 * d);
+}
+
+fn quants4(gb: u32, i: u32) -> vec4<f32> {
+    return nibbles_f32(q4_qs[gb][(i & 15u) >> 2u], select(0u, 4u, i >= 16u));
+}

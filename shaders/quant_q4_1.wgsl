@@ -21,3 +21,14 @@ fn weight4(gb: u32, i: u32) -> vec4<f32> {
     let dm = f16_pair(q41_dm[gb]);
     return q * dm.x + vec4<f32>(dm.y);
 }
+
+// Sub-blocks for the prefill matmul (see quant_q4_0.wgsl).
+const SUB: u32 = 32u;
+
+fn sub_scale(gb: u32, j: u32) -> vec2<f32> {
+    return f16_pair(q41_dm[gb]);
+}
+
+fn quants4(gb: u32, i: u32) -> vec4<f32> {
+    return nibbles_f32(q41_qs[gb][(i & 15u) >> 2u], select(0u, 4u, i >= 16u));
+}

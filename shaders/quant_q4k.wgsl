@@ -59,3 +59,21 @@ fn weight4(gb: u32, i: u32) -> vec4<f32> {
     let sm = q4k_scale_min(q4k_scales(head), 2u * c + select(0u, 1u, high));
     return q * (dm.x * sm.x) - vec4<f32>(dm.y * sm.y);
 }
+
+// Sub-blocks for the prefill matmul (see quant_q4_0.wgsl): sub-block j is weights 32j..32j+31,
+// scale d * sc[j], offset -dmin * m[j].
+const SUB: u32 = 32u;
+
+fn sub_scale(gb: u32, j: u32) -> vec2<f32> {
+    let head = q4k[gb * 9u];
+    let dm = f16_pair(head.x);
+    let sm = q4k_scale_min(q4k_scales(head), j);
+    return vec2<f32>(dm.x * sm.x, -dm.y * sm.y);
+}
+
+fn quants4(gb: u32, i: u32) -> vec4<f32> {
+    let c = i >> 6u;
+    let l = i & 31u;
+    let word = q4k[gb * 9u + 1u + 2u * c + (l >> 4u)][(l >> 2u) & 3u];
+    return nibbles_f32(word, select(0u, 4u, (i & 32u) != 0u));
+}

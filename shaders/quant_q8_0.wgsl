@@ -20,3 +20,14 @@ fn weight4(gb: u32, i: u32) -> vec4<f32> {
     let word = q8_qs[gb * 2u + (i >> 4u)][(i >> 2u) & 3u];
     return i8x4_f32(word) * q8_scale(gb);
 }
+
+// Sub-blocks for the prefill matmul (see quant_q4_0.wgsl).
+const SUB: u32 = 32u;
+
+fn sub_scale(gb: u32, j: u32) -> vec2<f32> {
+    return vec2<f32>(q8_scale(gb), 0.0);
+}
+
+fn quants4(gb: u32, i: u32) -> vec4<f32> {
+    return i8x4_f32(q8_qs[gb * 2u + (i >> 4u)][(i >> 2u) & 3u]);
+}
