@@ -211,7 +211,7 @@ impl GpuModel {
         self.decode.layer_dispatches().len() + self.decode.head_all.dispatches().len()
     }
 
-    /// Dispatches of one decoder layer (the first) in a decode step.
+    /// Dispatches of the decoder layer that has most in a decode step.
     pub fn dispatches_per_layer(&self) -> usize {
         self.decode.dispatches_per_layer()
     }

@@ -8,7 +8,7 @@ use crate::ops::{Dispatches, Heads, KvCache, QkvRows, TopK, TopKBinding};
 use mistral_formats::ModelConfig;
 
 use super::kernels::Kernels;
-use super::weights::{GpuWeights, Projection};
+use super::weights::GpuWeights;
 
 /// Final norm, output head and argmax over `rows` tokens of a hidden-state buffer, plus a
 /// top-k of the last row that only sampled steps encode (k rounds over the vocabulary cost more
@@ -33,7 +33,7 @@ pub(crate) struct Graph {
     pub x: wgpu::Buffer,
     /// The embedding, then every layer's dispatches in order: what a step replays.
     layers: Dispatches,
-    /// Dispatches of the first layer alone (a decode step's per-layer count).
+    /// Dispatches of the layer that has most (layers differ where their tensor types do).
     per_layer: usize,
     /// Head over all `cap` rows (the `logits` command, tests).
     pub head_all: HeadBindings,
@@ -64,15 +64,11 @@ impl Graph {
         let ids = buf("ids", 1);
         let x = buf("x", c.dim);
         let h = buf("h", c.dim);
-        // Fused layers use the `[q | k | v]` and `[gate | up]` buffers, others the separate ones
-        // (a file may mix both); the activations are small next to the weights.
         let qkv_row = c.q_dim() + 2 * c.kv_dim();
         let qkv = buf("q|k|v", qkv_row);
         let att = buf("attention out", c.q_dim());
         let o = buf("projection out", c.dim);
         let gate_up = buf("gate|up", 2 * c.ffn_dim);
-        let gate = buf("gate", c.ffn_dim);
-        let up = buf("up", c.ffn_dim);
         let act = buf("silu(gate)*up", c.ffn_dim);
         let step = steps.step;
         let mm = |t: &crate::tensor::GpuTensor, x: &wgpu::Buffer, y: &wgpu::Buffer| {
@@ -93,19 +89,15 @@ impl Graph {
                 k.add_rms_norm
                     .bind(ctx, &x, &o, &lw.attn_norm, &h, c.dim, c.norm_eps, step, cap)?
             });
-            // q, k and v land side by side in `[q | k | v]` rows, written by one matmul where
-            // their types agree (else one each, at column offsets); one dispatch then rotates q
-            // and k and stores k and v in the cache, and attention reads q from the rows.
-            match &lw.qkv {
-                Projection::Fused(w) => push(mm(w, &h, &qkv)?),
-                Projection::Separate(w) => {
-                    for (t, offset) in w.iter().zip([0, c.q_dim(), c.q_dim() + c.kv_dim()]) {
-                        push(
-                            k.matmul(t.format)
-                                .bind_into(ctx, t, &h, &qkv, step, cap, qkv_row, offset)?,
-                        );
-                    }
-                }
+            // q, k and v land side by side in `[q | k | v]` rows, one matmul per group of
+            // parts that share a type (one for most files); one dispatch then rotates q and k
+            // and stores k and v in the cache, and attention reads q from the rows.
+            for g in &lw.qkv.groups {
+                let t = &g.tensor;
+                push(
+                    k.matmul(t.format)
+                        .bind_into(ctx, t, &h, &qkv, step, cap, qkv_row, g.column)?,
+                );
             }
             push(k.rope_kv.bind(
                 ctx,
@@ -158,42 +150,40 @@ impl Graph {
                 step,
                 cap,
             )?);
-            match &lw.gate_up {
-                // One matmul writes `[gate | up]` rows; the down projection computes
-                // silu(gate) * up as it loads them (SwiGLU fused: no separate pass).
-                Projection::Fused(w) if c.ffn_dim.is_multiple_of(4) => {
-                    push(mm(w, &h, &gate_up)?);
-                    let down = &lw.w_down;
-                    push(
-                        k.matmul_silu(down.format)
-                            .bind(ctx, down, &gate_up, &o, step, cap)?,
-                    );
-                }
-                Projection::Fused(w) => {
-                    push(mm(w, &h, &gate_up)?);
-                    push(
-                        k.silu_mul
-                            .bind_fused(ctx, &gate_up, &act, c.ffn_dim, step, cap)?,
-                    );
-                    push(mm(&lw.w_down, &act, &o)?);
-                }
-                Projection::Separate(w) => {
-                    push(mm(&w[0], &h, &gate)?);
-                    push(mm(&w[1], &h, &up)?);
-                    push(
-                        k.silu_mul
-                            .bind(ctx, &gate, &up, &act, c.ffn_dim, step, cap)?,
-                    );
-                    push(mm(&lw.w_down, &act, &o)?);
-                }
+            // gate and up land side by side in `[gate | up]` rows (one matmul where their types
+            // agree); the down projection computes silu(gate) * up as it loads them (SwiGLU
+            // fused: no separate pass) where rows split into whole vec4s.
+            for g in &lw.gate_up.groups {
+                let t = &g.tensor;
+                push(k.matmul(t.format).bind_into(
+                    ctx,
+                    t,
+                    &h,
+                    &gate_up,
+                    step,
+                    cap,
+                    2 * c.ffn_dim,
+                    g.column,
+                )?);
             }
+            let down = &lw.w_down;
+            if c.ffn_dim.is_multiple_of(4) {
+                push(
+                    k.matmul_silu(down.format)
+                        .bind(ctx, down, &gate_up, &o, step, cap)?,
+                );
+            } else {
+                push(
+                    k.silu_mul
+                        .bind_fused(ctx, &gate_up, &act, c.ffn_dim, step, cap)?,
+                );
+                push(mm(down, &act, &o)?);
+            }
+            per_layer = per_layer.max(layers.len() - before);
             // Only the last layer adds its own feed-forward output; the others leave it to the
             // next layer's fused norm.
             if l + 1 == n_layers {
-                push(k.add.bind(ctx, &x, &o, c.dim, step, cap)?);
-            }
-            if l == 0 {
-                per_layer = layers.len() - before;
+                layers.append(&k.add.bind(ctx, &x, &o, c.dim, step, cap)?);
             }
         }
         let head_all = HeadBindings::new(ctx, k, w, c, &x, step, cap)?;
@@ -220,7 +210,7 @@ impl Graph {
         &self.layers
     }
 
-    /// Dispatches of one layer (the first; others differ only where their tensor types do).
+    /// Dispatches of the layer that has most (not counting the last layer's final add).
     pub fn dispatches_per_layer(&self) -> usize {
         self.per_layer
     }

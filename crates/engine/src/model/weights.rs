@@ -65,13 +65,18 @@ impl<R: RawTensorSource> TensorSource for RawSource<R> {
 /// (diagnosis, and the tests of the unfused path).
 pub const NO_FUSION_ENV: &str = "MISTRAL_WGPU_NO_FUSION";
 
-/// Matrices that read the same input, stacked by rows into one (`[q; k; v]`, `[gate; up]`) so
-/// that one dispatch computes them all: the output row of a token is their outputs side by side.
-/// Only when they share a storage type (a Q4_K_M file often stores V in Q6_K, Q and K in Q4_K);
-/// otherwise each is its own matrix and dispatch.
-pub(crate) enum Projection {
-    Fused(GpuTensor),
-    Separate(Vec<GpuTensor>),
+/// Matrices that read the same input (`q, k, v`; `gate, up`) and write side by side into one
+/// output row. Consecutive parts that share a storage type are stacked by rows into one matrix,
+/// so that one dispatch computes them all; a part of another type is a group of its own (a
+/// Q4_K_M file often stores V in Q6_K, Q and K in Q4_K: two dispatches, not three).
+pub(crate) struct Projection {
+    pub groups: Vec<ProjectionGroup>,
+}
+
+/// One matrix of a [`Projection`] and where its outputs start in the shared output row.
+pub(crate) struct ProjectionGroup {
+    pub tensor: GpuTensor,
+    pub column: usize,
 }
 
 impl Projection {
@@ -81,36 +86,46 @@ impl Projection {
         name: String,
         parts: &[&ModelTensor],
     ) -> Result<Self> {
-        let fusable = parts
-            .iter()
-            .all(|t| t.ty == parts[0].ty && t.cols() == parts[0].cols())
-            && std::env::var(NO_FUSION_ENV).map_or(true, |v| v != "1");
-        if !fusable {
-            let mut separate = Vec::with_capacity(parts.len());
-            for t in parts {
-                separate.push(source.matrix(ctx, t).await?);
-            }
-            return Ok(Projection::Separate(separate));
+        let fusion = std::env::var(NO_FUSION_ENV).map_or(true, |v| v != "1");
+        let mut groups = Vec::new();
+        let mut column = 0;
+        let mut rest = parts;
+        while let Some(first) = rest.first() {
+            let n = if fusion {
+                rest.iter()
+                    .take_while(|t| t.ty == first.ty && t.cols() == first.cols())
+                    .count()
+            } else {
+                1
+            };
+            let (group, tail) = rest.split_at(n);
+            rest = tail;
+            let tensor = if n == 1 {
+                source.matrix(ctx, first).await?
+            } else {
+                let mut raw = Vec::with_capacity(group.iter().map(|t| t.n_bytes as usize).sum());
+                for t in group {
+                    raw.extend(source.raw(t).await?);
+                }
+                let rows = group.iter().map(|t| t.rows()).sum();
+                let label = format!("{name} part {}", groups.len());
+                GpuTensor::upload(ctx, &label, first.ty, rows, first.cols(), &raw).await?
+            };
+            let rows: usize = group.iter().map(|t| t.rows()).sum();
+            groups.push(ProjectionGroup { tensor, column });
+            column += rows;
         }
-        let mut raw = Vec::with_capacity(parts.iter().map(|t| t.n_bytes as usize).sum());
-        for t in parts {
-            raw.extend(source.raw(t).await?);
-        }
-        let rows = parts.iter().map(|t| t.rows()).sum();
-        let t = parts[0];
-        Ok(Projection::Fused(
-            GpuTensor::upload(ctx, &name, t.ty, rows, t.cols(), &raw).await?,
-        ))
+        Ok(Projection { groups })
     }
 }
 
 pub(crate) struct GpuLayer {
     pub attn_norm: wgpu::Buffer,
-    /// `[q; k; v]`, or the three apart.
+    /// q, k and v, writing `[q | k | v]` rows.
     pub qkv: Projection,
     pub wo: GpuTensor,
     pub ffn_norm: wgpu::Buffer,
-    /// `[gate; up]`, or the two apart.
+    /// gate and up, writing `[gate | up]` rows.
     pub gate_up: Projection,
     pub w_down: GpuTensor,
 }
