@@ -157,3 +157,125 @@ fn attention(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
         }
     }
 }
+
+// ---- Prefill in query tiles (FlashAttention-2 shape; the GPU kernel family) ----------------
+//
+// Workgroup (query tile, head): QUERY_TILE consecutive query tokens of one head share every K
+// and V read, so a chunk of n tokens reads each key n / QUERY_TILE times instead of n times.
+// Keys are walked in tiles of 64 over the union of the tile's query ranges, [first of the first
+// query, position of the last]; a key outside a query's own range (past it: causal; before its
+// window) scores NEG and weighs exactly 0. Per key tile: lane j scores key j against every
+// query of the tile (q tile in workgroup memory, K read once per lane); lane i < QUERY_TILE runs
+// query i's online softmax (max, rescale, weights); then lane d accumulates V pair d for every
+// query, one V read serving QUERY_TILE queries. head_dim <= 128 (one pair per lane; Rust falls
+// back to the per-token kernel above that), which keeps workgroup memory at 12.3 KiB, under
+// WebGPU's default 16 KiB. No key splits: a chunk already has (n / QUERY_TILE) x n_heads
+// workgroups.
+
+const QUERY_TILE: u32 = 16u;
+
+var<workgroup> qt_sh: array<vec2<f32>, 1024>;         // QUERY_TILE x TILE pairs
+var<workgroup> pt_sh: array<f32, 1024>;               // QUERY_TILE x TILE scores, then weights
+var<workgroup> rescale_sh: array<f32, QUERY_TILE>;    // per query: accumulator rescale, then 1/l
+var<workgroup> keys_sh: array<u32, TILE>;             // pair offset of each tile key's K/V row
+
+@compute @workgroup_size(64)
+fn attention_tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let head = wid.y;
+    let t_first = wid.x * QUERY_TILE;
+    if t_first >= step.n_tokens {
+        return;
+    }
+    let n_q = min(QUERY_TILE, step.n_tokens - t_first);
+    let pairs = params.head_dim / 2u;
+    let p_first = step.pos0 + t_first;
+    var key_start = 0u;
+    if params.window > 0u && p_first + 1u > params.window {
+        key_start = p_first + 1u - params.window;
+    }
+    let key_end = p_first + n_q;
+    let kv_off = (head / params.group) * pairs;
+    // The tile's queries; rows past n_q are zeros (their scores are masked anyway).
+    for (var i = 0u; i < QUERY_TILE; i++) {
+        var v = vec2<f32>(0.0);
+        if i < n_q && lid < pairs {
+            v = q[(t_first + i) * params.q_stride + head * pairs + lid];
+        }
+        qt_sh[i * TILE + lid] = v;
+    }
+    workgroupBarrier();
+
+    // Lane i < QUERY_TILE: query i's running max and sum. Lane d: V pair d of every query.
+    var m = NEG;
+    var l = 0.0;
+    var acc: array<vec2<f32>, QUERY_TILE>;
+    for (var t0 = key_start; t0 < key_end; t0 += TILE) {
+        let n = min(TILE, key_end - t0);
+        var dots: array<f32, QUERY_TILE>;
+        if lid < n {
+            let row = ((t0 + lid) % params.ring_len) * (params.kv_dim / 2u) + kv_off;
+            keys_sh[lid] = row;
+            for (var d = 0u; d < pairs; d++) {
+                let key = k_pair(row + d);
+                for (var i = 0u; i < QUERY_TILE; i++) {
+                    let qv = qt_sh[i * TILE + d];
+                    dots[i] += qv.x * key.x + qv.y * key.y;
+                }
+            }
+        }
+        // Key j counts for query i (position p_i) when p_i - window < j <= p_i.
+        let j = t0 + lid;
+        for (var i = 0u; i < QUERY_TILE; i++) {
+            let p_i = p_first + i;
+            var visible = lid < n && i < n_q && j <= p_i;
+            if params.window > 0u {
+                visible = visible && j + params.window > p_i;
+            }
+            pt_sh[i * TILE + lid] = select(NEG, dots[i] * params.scale, visible);
+        }
+        workgroupBarrier();
+        if lid < QUERY_TILE {
+            let row = lid * TILE;
+            var tile_max = NEG;
+            for (var k = 0u; k < n; k++) {
+                tile_max = max(tile_max, pt_sh[row + k]);
+            }
+            let m_new = max(m, tile_max);
+            var sum = 0.0;
+            for (var k = 0u; k < n; k++) {
+                let s = pt_sh[row + k];
+                // A masked key weighs exactly 0, also while m_new is still NEG.
+                let e = select(0.0, exp(s - m_new), s > NEG);
+                pt_sh[row + k] = e;
+                sum += e;
+            }
+            let rescale = exp(m - m_new);
+            rescale_sh[lid] = rescale;
+            l = l * rescale + sum;
+            m = m_new;
+        }
+        workgroupBarrier();
+        if lid < pairs {
+            for (var i = 0u; i < QUERY_TILE; i++) {
+                acc[i] *= rescale_sh[i];
+            }
+            for (var k = 0u; k < n; k++) {
+                let v = v_pair(keys_sh[k] + lid);
+                for (var i = 0u; i < QUERY_TILE; i++) {
+                    acc[i] += pt_sh[i * TILE + k] * v;
+                }
+            }
+        }
+        workgroupBarrier();   // weights and rows are read before the next tile overwrites them
+    }
+    // Every query saw at least its own key, so l > 0 for i < n_q.
+    if lid < QUERY_TILE {
+        rescale_sh[lid] = 1.0 / max(l, 1.0e-30);
+    }
+    workgroupBarrier();
+    if lid < pairs {
+        for (var i = 0u; i < n_q; i++) {
+            out[((t_first + i) * params.n_heads + head) * pairs + lid] = acc[i] * rescale_sh[i];
+        }
+    }
+}

@@ -401,17 +401,27 @@ pub fn rope_kv(storage: KvStorage) -> ShaderModuleSource {
     ))
 }
 
-/// Attention over a cache of `storage` (f16 pairs widened by `f16`; unused for f32).
+/// Attention over a cache of `storage` (f16 pairs widened by `f16`; unused for f32): one
+/// workgroup per (key split, head, query token).
 pub fn attention(storage: KvStorage, f16: F16Decode) -> ShaderModuleSource {
+    attention_entry(storage, f16, "attention")
+}
+
+/// The prefill attention of the GPU family: one workgroup per (tile of query tokens, head).
+pub fn attention_tiled(storage: KvStorage, f16: F16Decode) -> ShaderModuleSource {
+    attention_entry(storage, f16, "attention_tiled")
+}
+
+fn attention_entry(storage: KvStorage, f16: F16Decode, entry: &'static str) -> ShaderModuleSource {
     let files: &[&'static str] = match storage {
         KvStorage::F32 => &["attention.wgsl", "kv_load_f32.wgsl"],
         KvStorage::F16 => &[f16.file(), "attention.wgsl", "kv_load_f16.wgsl"],
     };
     let name = match storage {
-        KvStorage::F32 => "attention_f32".to_string(),
-        KvStorage::F16 => format!("attention_f16_{f16:?}"),
+        KvStorage::F32 => format!("{entry}_f32"),
+        KvStorage::F16 => format!("{entry}_f16_{f16:?}"),
     };
-    with_step(assemble(name, "attention", files))
+    with_step(assemble(name, entry, files))
 }
 
 /// The merge of attention's key splits.
@@ -430,8 +440,10 @@ fn kv_attention_modules() -> Vec<ShaderModuleSource> {
         rope_kv(KvStorage::F32),
         rope_kv(KvStorage::F16),
         attention(KvStorage::F32, F16Decode::Bits),
+        attention_tiled(KvStorage::F32, F16Decode::Bits),
         attention_merge(),
     ];
     out.extend(F16Decode::ALL.map(|d| attention(KvStorage::F16, d)));
+    out.extend(F16Decode::ALL.map(|d| attention_tiled(KvStorage::F16, d)));
     out
 }

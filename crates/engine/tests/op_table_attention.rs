@@ -24,7 +24,7 @@ use mistral_engine::ops::{Attention, KvCache, KvStorage, KvWrite, SplitPolicy};
 use mistral_engine::shaders::F16Decode;
 use mistral_engine::step::StepBuffer;
 use mistral_engine::wgpu;
-use mistral_engine::{buffers, GpuContext};
+use mistral_engine::{buffers, GpuContext, KernelFamily};
 
 const F32_TOL: f64 = 1e-5;
 const F16_SAME_INPUT_TOL: f64 = 1e-5;
@@ -405,13 +405,17 @@ fn attention_every_window_chunk_gqa_head_dim_and_storage() {
         variants.push((KvStorage::F16, F16Decode::Builtin));
     }
     variants.push((KvStorage::F16, F16Decode::Bits));
-    // Each split policy (the GPU family's many short splits, the CPU family's few long ones).
-    let policies = [SplitPolicy::GPU, SplitPolicy::CPU];
-    for ((storage, f16), policy) in variants.into_iter().flat_map(|v| policies.map(|p| (v, p))) {
+    // Each family's kernels: the GPU family's many short decode splits and query-tiled prefill,
+    // the CPU family's few long splits and one workgroup per prefill token.
+    for ((storage, f16), family) in variants
+        .into_iter()
+        .flat_map(|v| KernelFamily::ALL.map(|f| (v, f)))
+    {
+        let policy = SplitPolicy::for_family(family);
         let kv_write = pollster::block_on(KvWrite::new(ctx, storage)).unwrap();
         let attention = pollster::block_on(Attention::with_f16_decode(ctx, storage, f16))
             .unwrap()
-            .with_splits(policy);
+            .for_family(family);
         for (c, case) in cases().iter().enumerate() {
             let (err, err_exact, splits) =
                 run_case(ctx, &kv_write, &attention, case, storage, 100 + c as u64);
@@ -422,7 +426,7 @@ fn attention_every_window_chunk_gqa_head_dim_and_storage() {
                 (KvStorage::F16, F16Decode::Bits) => (F16_SAME_INPUT_TOL, "f16 bits"),
             };
             outcomes.push(Outcome {
-                op: op.into(),
+                op: format!("{op} {family}"),
                 case: name.clone(),
                 error: err,
                 tolerance: tol,

@@ -9,7 +9,7 @@ use crate::kernel_family::KernelFamily;
 use crate::layout::WeightFormat;
 use crate::ops::{
     Add, AddRmsNorm, Argmax, Attention, Embedding, KvStorage, Matmul, RmsNorm, RopeKv, SiluMul,
-    SplitPolicy, TopK,
+    TopK,
 };
 
 pub(crate) struct Kernels {
@@ -59,9 +59,7 @@ impl Kernels {
             add_rms_norm: AddRmsNorm::new(ctx).await?,
             argmax: Argmax::new(ctx).await?,
             topk: TopK::new(ctx).await?,
-            attention: Attention::new(ctx, kv)
-                .await?
-                .with_splits(SplitPolicy::for_family(family)),
+            attention: Attention::new(ctx, kv).await?.for_family(family),
         })
     }
 

@@ -10,8 +10,11 @@
 //!
 //! Decode (cap = 1) splits the keys over up to min(keys / 256, 32) workgroups per head and
 //! merges the partial softmaxes in a second dispatch (flash-decoding), so a long window does not
-//! leave the GPU with one workgroup per head. Prefill chunks already have cap * n_heads workgroups and run
-//! one per (token, head), without the merge.
+//! leave the GPU with one workgroup per head. Prefill chunks already have cap * n_heads
+//! workgroups, without the merge: one per (token, head) in the CPU family (each query walks its
+//! keys alone: no cross-query bookkeeping, the cheapest on a CPU adapter), one per (16 tokens,
+//! head) in the GPU family (`attention_tiled`: the tile's queries share every K/V read, as
+//! FlashAttention-2 does; head_dim <= 128, else the per-token kernel).
 
 use crate::buffers;
 use crate::context::GpuContext;
@@ -47,6 +50,10 @@ impl SplitPolicy {
 }
 /// Largest head_dim the kernel holds (pairs of dims per lane x 64 lanes, see attention.wgsl).
 const MAX_HEAD_DIM: usize = 256;
+/// Largest head_dim of the query-tiled prefill kernel (one pair per lane).
+const MAX_TILED_HEAD_DIM: usize = 128;
+/// Query tokens per workgroup of the tiled prefill kernel (QUERY_TILE in attention.wgsl).
+const QUERY_TILE: usize = 16;
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
@@ -66,9 +73,12 @@ struct AttentionParams {
 
 pub struct Attention {
     attention: Kernel,
+    tiled: Kernel,
     merge: Kernel,
     storage: KvStorage,
     splits: SplitPolicy,
+    /// Prefill through `attention_tiled` (where head_dim allows).
+    tiled_prefill: bool,
 }
 
 pub struct AttentionBinding {
@@ -109,9 +119,11 @@ impl Attention {
         let merge_slots = [Slot::Uniform, Slot::Read, Slot::Read, Slot::ReadWrite];
         Ok(Attention {
             attention: Kernel::new(ctx, &shaders::attention(storage, f16), &slots).await?,
+            tiled: Kernel::new(ctx, &shaders::attention_tiled(storage, f16), &slots).await?,
             merge: Kernel::new(ctx, &shaders::attention_merge(), &merge_slots).await?,
             storage,
             splits: SplitPolicy::GPU,
+            tiled_prefill: true,
         })
     }
 
@@ -119,6 +131,18 @@ impl Attention {
     pub fn with_splits(mut self, splits: SplitPolicy) -> Self {
         self.splits = splits;
         self
+    }
+
+    /// Prefill through the query-tiled kernel (true, the default) or one workgroup per token.
+    pub fn with_tiled_prefill(mut self, tiled: bool) -> Self {
+        self.tiled_prefill = tiled;
+        self
+    }
+
+    /// The split policy and prefill kernel of `family`.
+    pub fn for_family(self, family: KernelFamily) -> Self {
+        self.with_splits(SplitPolicy::for_family(family))
+            .with_tiled_prefill(family == KernelFamily::Gpu)
     }
 
     /// Binds attention of up to `cap` queries (`q`, RoPE applied, `[cap][n_heads][head_dim]`)
@@ -245,20 +269,25 @@ impl Attention {
             _pad: [0; 2],
         };
         let uniform = buffers::uniform(ctx, "attention params", &params);
-        let grid = check_grid(
-            ctx,
-            [params.n_splits, params.n_heads, to_u32(cap, "cap")?],
-            "attention",
-        )?;
+        let tiled = cap > 1 && self.tiled_prefill && head_dim <= MAX_TILED_HEAD_DIM;
+        let grid = if tiled {
+            [
+                to_u32(cap.div_ceil(QUERY_TILE), "query tiles")?,
+                params.n_heads,
+                1,
+            ]
+        } else {
+            [params.n_splits, params.n_heads, to_u32(cap, "cap")?]
+        };
+        let grid = check_grid(ctx, grid, "attention")?;
         let partial_len = if n_splits > 1 {
             n_heads * cap * n_splits * (head_dim + 2)
         } else {
             1
         };
         let partials = buffers::storage(ctx, "attention partials", partial_len);
-        let group = self
-            .attention
-            .bind(ctx, &[&uniform, step, q, k_cache, v_cache, out, &partials]);
+        let kernel = if tiled { &self.tiled } else { &self.attention };
+        let group = kernel.bind(ctx, &[&uniform, step, q, k_cache, v_cache, out, &partials]);
         let merge = if n_splits > 1 {
             let merge_grid = check_grid(ctx, [grid[1], grid[2], 1], "attention merge")?;
             let g = self.merge.bind(ctx, &[&uniform, step, &partials, out]);
@@ -266,7 +295,7 @@ impl Attention {
         } else {
             None
         };
-        let mut dispatches = Dispatches::from(self.attention.record(group, grid));
+        let mut dispatches = Dispatches::from(kernel.record(group, grid));
         dispatches.0.extend(merge);
         Ok(AttentionBinding {
             dispatches,
