@@ -158,83 +158,96 @@ fn attention(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
     }
 }
 
-// ---- Prefill in query tiles (FlashAttention-2 shape; the GPU kernel family) ----------------
+// ---- Query tiles: a GQA group's heads x a few tokens per workgroup (the GPU kernel family) ----
 //
-// Workgroup (query tile, head): QUERY_TILE consecutive query tokens of one head share every K
-// and V read, so a chunk of n tokens reads each key n / QUERY_TILE times instead of n times.
-// Keys are walked in tiles of 64 over the union of the tile's query ranges, [first of the first
-// query, position of the last]; a key outside a query's own range (past it: causal; before its
-// window) scores NEG and weighs exactly 0. Per key tile: lane j scores key j against every
-// query of the tile (q tile in workgroup memory, K read once per lane); lane i < QUERY_TILE runs
-// query i's online softmax (max, rescale, weights); then lane d accumulates V pair d for every
-// query, one V read serving QUERY_TILE queries. head_dim <= 128 (one pair per lane; Rust falls
-// back to the per-token kernel above that), which keeps workgroup memory at 12.3 KiB, under
-// WebGPU's default 16 KiB. No key splits: a chunk already has (n / QUERY_TILE) x n_heads
-// workgroups.
+// Workgroup (tile, KV head, split): ROWS query rows that read the same K/V, row r being token
+// t_first + r / group of query head kv_head * group + r % group; so decode serves a whole GQA
+// group from one K/V read (Mistral: 4 heads), and prefill also shares every read among
+// ROWS / group consecutive tokens (FlashAttention-2's query tiles). Keys are walked in tiles of
+// 64 over the union of the rows' ranges (cut into splits for decode, as attention() above, and
+// merged by attention_merge.wgsl); a key outside a row's own range (past it: causal; before its
+// window) scores NEG and weighs exactly 0. Per key tile: lane j scores key j against every row
+// (q tile in workgroup memory, K read once per lane); lane r < ROWS runs row r's online softmax
+// (max, rescale, weights); then lane d accumulates V pair d for every row, one V read serving
+// all ROWS. head_dim <= 128 (one pair per lane) and group dividing ROWS (Rust falls back to
+// attention() otherwise); 12.3 KiB of workgroup memory, under WebGPU's default 16 KiB.
 
-const QUERY_TILE: u32 = 16u;
+const ROWS: u32 = 16u;
 
-var<workgroup> qt_sh: array<vec2<f32>, 1024>;         // QUERY_TILE x TILE pairs
-var<workgroup> pt_sh: array<f32, 1024>;               // QUERY_TILE x TILE scores, then weights
-var<workgroup> rescale_sh: array<f32, QUERY_TILE>;    // per query: accumulator rescale, then 1/l
-var<workgroup> keys_sh: array<u32, TILE>;             // pair offset of each tile key's K/V row
+var<workgroup> qt_sh: array<vec2<f32>, 1024>;   // ROWS x TILE pairs
+var<workgroup> pt_sh: array<f32, 1024>;         // ROWS x TILE scores, then weights
+var<workgroup> rescale_sh: array<f32, ROWS>;    // per row: accumulator rescale, then 1 / l
+var<workgroup> keys_sh: array<u32, TILE>;       // pair offset of each tile key's K/V row
 
 @compute @workgroup_size(64)
 fn attention_tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    let head = wid.y;
-    let t_first = wid.x * QUERY_TILE;
+    let kv_head = wid.y;
+    let split = wid.z;
+    let group = params.group;
+    let tokens_per_tile = ROWS / group;
+    let t_first = wid.x * tokens_per_tile;
     if t_first >= step.n_tokens {
         return;
     }
-    let n_q = min(QUERY_TILE, step.n_tokens - t_first);
+    let n_rows = min(tokens_per_tile, step.n_tokens - t_first) * group;
     let pairs = params.head_dim / 2u;
     let p_first = step.pos0 + t_first;
-    var key_start = 0u;
+    var first = 0u;
     if params.window > 0u && p_first + 1u > params.window {
-        key_start = p_first + 1u - params.window;
+        first = p_first + 1u - params.window;
     }
-    let key_end = p_first + n_q;
-    let kv_off = (head / params.group) * pairs;
-    // The tile's queries; rows past n_q are zeros (their scores are masked anyway).
-    for (var i = 0u; i < QUERY_TILE; i++) {
+    let keys_end = p_first + n_rows / group;
+    // Splits as in attention() (decode has one token, so the merge finds the same count).
+    let used = splits_in_use(keys_end - first);
+    if split >= used {
+        return;
+    }
+    let per = ((keys_end - first + used - 1u) / used + TILE - 1u) / TILE * TILE;
+    let key_start = first + split * per;
+    let key_end = min(key_start + per, keys_end);
+    let kv_off = kv_head * pairs;
+    // The rows' queries; rows past n_rows are zeros (their scores are masked anyway).
+    for (var r = 0u; r < ROWS; r++) {
         var v = vec2<f32>(0.0);
-        if i < n_q && lid < pairs {
-            v = q[(t_first + i) * params.q_stride + head * pairs + lid];
+        if r < n_rows && lid < pairs {
+            let token = t_first + r / group;
+            let head = kv_head * group + r % group;
+            v = q[token * params.q_stride + head * pairs + lid];
         }
-        qt_sh[i * TILE + lid] = v;
+        qt_sh[r * TILE + lid] = v;
     }
     workgroupBarrier();
 
-    // Lane i < QUERY_TILE: query i's running max and sum. Lane d: V pair d of every query.
+    // Lane r < ROWS: row r's running max and sum. Lane d: V pair d of every row.
     var m = NEG;
     var l = 0.0;
-    var acc: array<vec2<f32>, QUERY_TILE>;
+    var acc: array<vec2<f32>, ROWS>;
     for (var t0 = key_start; t0 < key_end; t0 += TILE) {
         let n = min(TILE, key_end - t0);
-        var dots: array<f32, QUERY_TILE>;
+        var dots: array<f32, ROWS>;
         if lid < n {
             let row = ((t0 + lid) % params.ring_len) * (params.kv_dim / 2u) + kv_off;
             keys_sh[lid] = row;
             for (var d = 0u; d < pairs; d++) {
                 let key = k_pair(row + d);
-                for (var i = 0u; i < QUERY_TILE; i++) {
-                    let qv = qt_sh[i * TILE + d];
-                    dots[i] += qv.x * key.x + qv.y * key.y;
+                for (var r = 0u; r < ROWS; r++) {
+                    let qv = qt_sh[r * TILE + d];
+                    dots[r] += qv.x * key.x + qv.y * key.y;
                 }
             }
         }
-        // Key j counts for query i (position p_i) when p_i - window < j <= p_i.
+        // Key j counts for row r (position p_r) when p_r - window < j <= p_r.
         let j = t0 + lid;
-        for (var i = 0u; i < QUERY_TILE; i++) {
-            let p_i = p_first + i;
-            var visible = lid < n && i < n_q && j <= p_i;
+        for (var r = 0u; r < ROWS; r++) {
+            let p_r = p_first + r / group;
+            var visible = lid < n && r < n_rows && j <= p_r;
             if params.window > 0u {
-                visible = visible && j + params.window > p_i;
+                visible = visible && j + params.window > p_r;
             }
-            pt_sh[i * TILE + lid] = select(NEG, dots[i] * params.scale, visible);
+            pt_sh[r * TILE + lid] = select(NEG, dots[r] * params.scale, visible);
         }
         workgroupBarrier();
-        if lid < QUERY_TILE {
+        if lid < ROWS {
             let row = lid * TILE;
             var tile_max = NEG;
             for (var k = 0u; k < n; k++) {
@@ -256,26 +269,48 @@ fn attention_tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocat
         }
         workgroupBarrier();
         if lid < pairs {
-            for (var i = 0u; i < QUERY_TILE; i++) {
-                acc[i] *= rescale_sh[i];
+            for (var r = 0u; r < ROWS; r++) {
+                acc[r] *= rescale_sh[r];
             }
             for (var k = 0u; k < n; k++) {
                 let v = v_pair(keys_sh[k] + lid);
-                for (var i = 0u; i < QUERY_TILE; i++) {
-                    acc[i] += pt_sh[i * TILE + k] * v;
+                for (var r = 0u; r < ROWS; r++) {
+                    acc[r] += pt_sh[r * TILE + k] * v;
                 }
             }
         }
         workgroupBarrier();   // weights and rows are read before the next tile overwrites them
     }
-    // Every query saw at least its own key, so l > 0 for i < n_q.
-    if lid < QUERY_TILE {
-        rescale_sh[lid] = 1.0 / max(l, 1.0e-30);
+
+    if used == 1u {
+        // Every row saw at least its own key, so l > 0 for r < n_rows.
+        if lid < ROWS {
+            rescale_sh[lid] = 1.0 / max(l, 1.0e-30);
+        }
+        workgroupBarrier();
+        if lid < pairs {
+            for (var r = 0u; r < n_rows; r++) {
+                let token = t_first + r / group;
+                let head = kv_head * group + r % group;
+                out[(token * params.n_heads + head) * pairs + lid] = acc[r] * rescale_sh[r];
+            }
+        }
+        return;
     }
-    workgroupBarrier();
-    if lid < pairs {
-        for (var i = 0u; i < n_q; i++) {
-            out[((t_first + i) * params.n_heads + head) * pairs + lid] = acc[i] * rescale_sh[i];
+    // Partial softmaxes for attention_merge.wgsl, laid out as attention() writes them. An empty
+    // split (key_start >= key_end) leaves m = NEG, l = 0, acc = 0: it weighs nothing.
+    let stride = params.head_dim + 2u;
+    for (var r = 0u; r < n_rows; r++) {
+        let token = t_first + r / group;
+        let head = kv_head * group + r % group;
+        let base = ((token * params.n_heads + head) * params.n_splits + split) * stride;
+        if lid == r {
+            partials[base] = m;
+            partials[base + 1u] = l;
+        }
+        if lid < pairs {
+            partials[base + 2u + 2u * lid] = acc[r].x;
+            partials[base + 3u + 2u * lid] = acc[r].y;
         }
     }
 }

@@ -10,11 +10,16 @@
 //!
 //! Decode (cap = 1) splits the keys over up to min(keys / 256, 32) workgroups per head and
 //! merges the partial softmaxes in a second dispatch (flash-decoding), so a long window does not
-//! leave the GPU with one workgroup per head. Prefill chunks already have cap * n_heads
-//! workgroups, without the merge: one per (token, head) in the CPU family (each query walks its
-//! keys alone: no cross-query bookkeeping, the cheapest on a CPU adapter), one per (16 tokens,
-//! head) in the GPU family (`attention_tiled`: the tile's queries share every K/V read, as
-//! FlashAttention-2 does; head_dim <= 128, else the per-token kernel).
+//! leave the GPU with one workgroup per head. Prefill chunks already have enough workgroups and
+//! need no merge.
+//!
+//! Two kernels: `attention` (the CPU family) takes one workgroup per (split, head, token), each
+//! query walking its keys alone (no cross-query bookkeeping: the cheapest on a CPU adapter);
+//! `attention_tiled` (the GPU family) one per (tile, KV head, split), a tile being 16 query
+//! rows that read the same K/V: the GQA group's heads (Mistral: 4) x 16 / group tokens, so
+//! decode reads each key once per KV head rather than once per query head, and prefill shares
+//! each read among the tile's tokens too (FlashAttention-2's query tiles). It needs head_dim <=
+//! 128 and a group dividing 16; otherwise the GPU family uses `attention` too.
 
 use crate::buffers;
 use crate::context::GpuContext;
@@ -50,10 +55,10 @@ impl SplitPolicy {
 }
 /// Largest head_dim the kernel holds (pairs of dims per lane x 64 lanes, see attention.wgsl).
 const MAX_HEAD_DIM: usize = 256;
-/// Largest head_dim of the query-tiled prefill kernel (one pair per lane).
+/// Largest head_dim of the query-tiled kernel (one pair per lane).
 const MAX_TILED_HEAD_DIM: usize = 128;
-/// Query tokens per workgroup of the tiled prefill kernel (QUERY_TILE in attention.wgsl).
-const QUERY_TILE: usize = 16;
+/// Query rows (token, head) per workgroup of the tiled kernel (ROWS in attention.wgsl).
+const TILE_ROWS: usize = 16;
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
@@ -77,8 +82,8 @@ pub struct Attention {
     merge: Kernel,
     storage: KvStorage,
     splits: SplitPolicy,
-    /// Prefill through `attention_tiled` (where head_dim allows).
-    tiled_prefill: bool,
+    /// `attention_tiled` where head_dim and the GQA group allow.
+    query_tiles: bool,
 }
 
 pub struct AttentionBinding {
@@ -123,7 +128,7 @@ impl Attention {
             merge: Kernel::new(ctx, &shaders::attention_merge(), &merge_slots).await?,
             storage,
             splits: SplitPolicy::GPU,
-            tiled_prefill: true,
+            query_tiles: true,
         })
     }
 
@@ -133,16 +138,17 @@ impl Attention {
         self
     }
 
-    /// Prefill through the query-tiled kernel (true, the default) or one workgroup per token.
-    pub fn with_tiled_prefill(mut self, tiled: bool) -> Self {
-        self.tiled_prefill = tiled;
+    /// The query-tiled kernel where it applies (true, the default), or always one workgroup
+    /// per (split, head, token).
+    pub fn with_query_tiles(mut self, tiles: bool) -> Self {
+        self.query_tiles = tiles;
         self
     }
 
     /// The split policy and prefill kernel of `family`.
     pub fn for_family(self, family: KernelFamily) -> Self {
         self.with_splits(SplitPolicy::for_family(family))
-            .with_tiled_prefill(family == KernelFamily::Gpu)
+            .with_query_tiles(family == KernelFamily::Gpu)
     }
 
     /// Binds attention of up to `cap` queries (`q`, RoPE applied, `[cap][n_heads][head_dim]`)
@@ -269,12 +275,14 @@ impl Attention {
             _pad: [0; 2],
         };
         let uniform = buffers::uniform(ctx, "attention params", &params);
-        let tiled = cap > 1 && self.tiled_prefill && head_dim <= MAX_TILED_HEAD_DIM;
+        let group = n_heads / n_kv_heads;
+        let tiled =
+            self.query_tiles && head_dim <= MAX_TILED_HEAD_DIM && TILE_ROWS.is_multiple_of(group);
         let grid = if tiled {
             [
-                to_u32(cap.div_ceil(QUERY_TILE), "query tiles")?,
-                params.n_heads,
-                1,
+                to_u32(cap.div_ceil(TILE_ROWS / group), "query tiles")?,
+                to_u32(n_kv_heads, "n_kv_heads")?,
+                params.n_splits,
             ]
         } else {
             [params.n_splits, params.n_heads, to_u32(cap, "cap")?]
@@ -287,15 +295,19 @@ impl Attention {
         };
         let partials = buffers::storage(ctx, "attention partials", partial_len);
         let kernel = if tiled { &self.tiled } else { &self.attention };
-        let group = kernel.bind(ctx, &[&uniform, step, q, k_cache, v_cache, out, &partials]);
+        let bind_group = kernel.bind(ctx, &[&uniform, step, q, k_cache, v_cache, out, &partials]);
         let merge = if n_splits > 1 {
-            let merge_grid = check_grid(ctx, [grid[1], grid[2], 1], "attention merge")?;
+            let merge_grid = check_grid(
+                ctx,
+                [params.n_heads, to_u32(cap, "cap")?, 1],
+                "attention merge",
+            )?;
             let g = self.merge.bind(ctx, &[&uniform, step, &partials, out]);
             Some(self.merge.record(g, merge_grid))
         } else {
             None
         };
-        let mut dispatches = Dispatches::from(kernel.record(group, grid));
+        let mut dispatches = Dispatches::from(kernel.record(bind_group, grid));
         dispatches.0.extend(merge);
         Ok(AttentionBinding {
             dispatches,
