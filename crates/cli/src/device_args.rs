@@ -2,7 +2,7 @@
 
 use anyhow::{anyhow, Result};
 use clap::Args;
-use mistral_engine::model::ModelOptions;
+use mistral_engine::model::{ModelOptions, AUTO_CHUNK};
 use mistral_engine::ops::KvStorage;
 use mistral_engine::{AdapterFacts, AdapterSummary, KernelChoice, KernelFamily, KERNELS_ENV};
 
@@ -76,9 +76,10 @@ pub struct DeviceArgs {
     /// the 5e-3 the model tests allow), f32 for `logits` (exact: ~2e-6).
     #[arg(long, value_enum)]
     pub kv: Option<KvPrecision>,
-    /// Tokens per prefill step on the GPU (at most the sliding window).
-    #[arg(long, default_value_t = 32)]
-    pub prefill_chunk: usize,
+    /// Tokens per prefill step on the GPU (at most the sliding window). Default: 32 with the
+    /// CPU-adapter kernels, 256 with the GPU kernels (enough tiles to fill a large GPU).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub prefill_chunk: Option<u64>,
     /// Refuse to load when the estimated GPU memory exceeds this many MiB.
     #[arg(long)]
     pub gpu_memory_mib: Option<u64>,
@@ -94,13 +95,16 @@ impl DeviceArgs {
     /// without a window.
     pub fn model_options(&self, context: usize) -> ModelOptions {
         ModelOptions {
-            prefill_chunk: self.prefill_chunk,
+            prefill_chunk: self
+                .prefill_chunk
+                .map_or(AUTO_CHUNK, |c| usize::try_from(c).unwrap_or(usize::MAX)),
             context,
             kv_storage: match self.kv_precision() {
                 KvPrecision::F32 => KvStorage::F32,
                 KvPrecision::F16 => KvStorage::F16,
             },
             kernels: self.gpu.kernels,
+            ..ModelOptions::default()
         }
     }
 }

@@ -78,7 +78,7 @@ pub fn run(args: &ModelArgs, dev: &DeviceArgs, o: &BenchOptions) -> Result<()> {
     // Tokens per prefill step: the GPU's effective chunk; the CPU reference runs the whole
     // prompt as one forward pass.
     let prefill_chunk = match dev.device {
-        Device::Gpu => dev.model_options(context).effective_chunk(&model.config),
+        Device::Gpu => runner.gpu().map_or(o.prompt_tokens, |g| g.prefill_chunk()),
         Device::Cpu => o.prompt_tokens,
     };
     // Deterministic, in-vocabulary ids: speed does not depend on which tokens they are.

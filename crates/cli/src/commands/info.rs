@@ -5,7 +5,7 @@ use crate::model_args::ModelArgs;
 use anyhow::Result;
 use mistral_engine::model::{MemoryEstimate, ModelOptions};
 use mistral_engine::ops::KvStorage;
-use mistral_engine::ADAPTER_ENV;
+use mistral_engine::{KernelFamily, ADAPTER_ENV};
 use mistral_formats::{ModelFormat, TensorType, WindowSource};
 
 pub fn run(args: &ModelArgs, gpu: &AdapterArgs) -> Result<()> {
@@ -77,14 +77,17 @@ pub fn run(args: &ModelArgs, gpu: &AdapterArgs) -> Result<()> {
         })
         .unwrap_or_else(|| "none in the file (pass a tokenizer.json)".into());
     println!("tokenizer    {tokenizer}");
-    println!("kernels      {}", kernels_line(gpu)?);
+    let (kernels, family) = kernels_line(gpu)?;
+    println!("kernels      {kernels}");
     // The GPU engine's own estimate (f32 and f16 K/V), the figure it checks before loading.
     for kv in [KvStorage::F32, KvStorage::F16] {
+        // The prefill chunk (and so the ring) of the family the adapter would run.
         let opts = ModelOptions {
             context: args.context,
             kv_storage: kv,
             ..ModelOptions::default()
-        };
+        }
+        .resolved(family.unwrap_or(KernelFamily::Cpu));
         let m = MemoryEstimate::of(&model, &opts);
         println!(
             "memory ({})  weights {} + KV cache {} ({} slots{}) + scratch {} = {}",
@@ -111,7 +114,8 @@ pub fn run(args: &ModelArgs, gpu: &AdapterArgs) -> Result<()> {
 /// The kernel family the GPU engine would run, on the adapter it would pick (the same choice as
 /// a model command's: --adapter, else MISTRAL_WGPU_ADAPTER, else the best adapter), and why.
 /// Adapters are only listed, no device is opened.
-fn kernels_line(gpu: &AdapterArgs) -> Result<String> {
+/// The kernel line, and the family when an adapter was found.
+fn kernels_line(gpu: &AdapterArgs) -> Result<(String, Option<KernelFamily>)> {
     let adapters = pollster::block_on(mistral_engine::list_adapters());
     let wanted = gpu
         .adapter
@@ -126,12 +130,19 @@ fn kernels_line(gpu: &AdapterArgs) -> Result<String> {
     Ok(match (chosen, wanted) {
         (Some(a), _) => {
             let (family, why) = gpu.kernels_for(a)?;
-            format!("{family} on {} ({:?}): {why}", a.name, a.backend)
+            (
+                format!("{family} on {} ({:?}): {why}", a.name, a.backend),
+                Some(family),
+            )
         }
-        (None, Some(w)) => format!("no adapter matches {w:?} (see `mistral-wgpu devices`)"),
-        (None, None) => {
-            "no GPU adapter found (--device cpu runs the f32 CPU reference)".to_string()
-        }
+        (None, Some(w)) => (
+            format!("no adapter matches {w:?} (see `mistral-wgpu devices`)"),
+            None,
+        ),
+        (None, None) => (
+            "no GPU adapter found (--device cpu runs the f32 CPU reference)".to_string(),
+            None,
+        ),
     })
 }
 

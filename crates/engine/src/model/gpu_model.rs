@@ -53,6 +53,8 @@ pub struct GpuModel {
     pub(super) config: ModelConfig,
     memory: MemoryEstimate,
     pub(super) chunk: usize,
+    /// Layers x tokens per submission of a prefill step.
+    submit_layer_tokens: usize,
     family: KernelFamily,
     /// Why `family` was chosen (the table's reason, or what forced it).
     family_reason: String,
@@ -96,6 +98,8 @@ impl GpuModel {
         mut progress: impl FnMut(LoadProgress),
     ) -> Result<Self> {
         let config = model.config.clone();
+        let (family, family_reason) = opts.kernels.resolve(&AdapterFacts::from(&ctx.adapter))?;
+        let opts = &opts.resolved(family);
         let memory = MemoryEstimate::of(model, opts);
         if let Some(budget) = budget_bytes {
             if memory.total() > budget {
@@ -107,7 +111,6 @@ impl GpuModel {
             }
         }
         let chunk = opts.effective_chunk(&config);
-        let (family, family_reason) = opts.kernels.resolve(&AdapterFacts::from(&ctx.adapter))?;
         let ring_len = opts.ring_len(&config);
 
         progress(LoadProgress {
@@ -183,6 +186,7 @@ impl GpuModel {
             config,
             memory,
             chunk,
+            submit_layer_tokens: opts.submit_layer_tokens,
             family,
             family_reason,
             _weights: weights,
@@ -207,6 +211,11 @@ impl GpuModel {
 
     /// Dispatches one greedy decode token records: the layer stack, the output head and the
     /// argmax.
+    /// Tokens per prefill step (the resolved `prefill_chunk`, bounded by the window).
+    pub fn prefill_chunk(&self) -> usize {
+        self.chunk
+    }
+
     pub fn dispatches_per_token(&self) -> usize {
         self.decode.layer_dispatches().len() + self.decode.head_all.dispatches().len()
     }
@@ -333,10 +342,21 @@ impl GpuModel {
         ctx.queue
             .write_buffer(&graph.ids, 0, bytemuck::cast_slice(tokens));
         self.step.write(&ctx, self.pos, n);
+        // A long chunk's layers go in several submissions (all but the last submitted here,
+        // without waiting), so that no single submission runs for seconds: Windows resets a GPU
+        // whose submission takes over 2 s, and other work on the GPU gets a turn.
+        let layers_per_part = (self.submit_layer_tokens / n).max(1);
+        let mut parts = graph.layer_parts(layers_per_part);
+        let last_part = parts.pop().expect("the layer stack has at least one part");
+        for part in parts {
+            let mut enc = ctx.device.create_command_encoder(&Default::default());
+            graph.encode_part(&mut enc.begin_compute_pass(&Default::default()), part);
+            ctx.queue.submit(Some(enc.finish()));
+        }
         let mut enc = ctx.device.create_command_encoder(&Default::default());
         {
             let mut pass = enc.begin_compute_pass(&Default::default());
-            graph.encode_layers(&mut pass);
+            graph.encode_part(&mut pass, last_part);
             if matches!(want, Want::AllLogits) || (n == 1 && !matches!(want, Want::Nothing)) {
                 graph.head_all.encode(&mut pass);
                 if n == 1 && matches!(want, Want::TopK(_)) {

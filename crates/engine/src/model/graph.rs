@@ -35,6 +35,8 @@ pub(crate) struct Graph {
     layers: Dispatches,
     /// Dispatches of the layer that has most (layers differ where their tensor types do).
     per_layer: usize,
+    /// Index in `layers` where each decoder layer's dispatches begin (after the embedding).
+    layer_starts: Vec<usize>,
     /// Head over all `cap` rows (the `logits` command, tests).
     pub head_all: HeadBindings,
     /// Head over one row: the last token's hidden state copied into `x_last` (generation).
@@ -77,8 +79,10 @@ impl Graph {
         let mut layers = k.embedding.bind(ctx, &w.token_embd, &ids, &x, step, cap)?;
         let mut per_layer = 0;
         let n_layers = w.layers.len();
+        let mut layer_starts = Vec::with_capacity(n_layers);
         for (l, lw) in w.layers.iter().enumerate() {
             let before = layers.len();
+            layer_starts.push(before);
             let mut push = |d: Dispatches| layers.append(&d);
             // The RMSNorm opening a block: plain for the first layer; fused with the previous
             // layer's feed-forward residual add for the others (one dispatch instead of two).
@@ -194,6 +198,7 @@ impl Graph {
             x,
             layers,
             per_layer,
+            layer_starts,
             head_all,
             x_last,
             head_last,
@@ -203,6 +208,35 @@ impl Graph {
     /// Records the layer stack (embedding through the last layer) into `pass`.
     pub fn encode_layers(&self, pass: &mut wgpu::ComputePass<'_>) {
         self.layers.encode(pass);
+    }
+
+    /// Records part of the layer stack: the dispatches of `range` (see [`Graph::layer_parts`]).
+    pub fn encode_part(&self, pass: &mut wgpu::ComputePass<'_>, range: std::ops::Range<usize>) {
+        for d in &self.layers.0[range] {
+            d.encode(pass);
+        }
+    }
+
+    /// The layer stack cut into parts of at most `layers_per_part` decoder layers (the first
+    /// part also holds the embedding, the last the final add), as dispatch index ranges.
+    pub fn layer_parts(&self, layers_per_part: usize) -> Vec<std::ops::Range<usize>> {
+        let step = layers_per_part.max(1);
+        let mut cuts: Vec<usize> = self
+            .layer_starts
+            .iter()
+            .copied()
+            .step_by(step)
+            .skip(1)
+            .collect();
+        cuts.push(self.layers.len());
+        let mut start = 0;
+        cuts.into_iter()
+            .map(|end| {
+                let r = start..end;
+                start = end;
+                r
+            })
+            .collect()
     }
 
     /// The layer stack's dispatches, in order.

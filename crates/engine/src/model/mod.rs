@@ -12,6 +12,6 @@ mod weights;
 
 pub use gpu_model::{GpuModel, LoadPhase, LoadProgress};
 pub use memory::{default_budget, MemoryEstimate};
-pub use options::ModelOptions;
+pub use options::{default_chunk, ModelOptions, AUTO_CHUNK, SUBMIT_LAYER_TOKENS};
 pub use profile::{OpTime, StepProfile};
 pub use weights::{RawSource, RawTensorSource, TensorSource, NO_FUSION_ENV};
