@@ -5,6 +5,7 @@
 //
 // Testing contract (kept stable for web/e2e/e2e.mjs and others; see web/e2e/README.md):
 //   ?model=<url> loads that model on start; ?worker=0 runs the engine on the main thread;
+//   ?kernels=auto|cpu|gpu forces a kernel family (the model facts show "Kernels: cpu (why)");
 //   [data-testid=status] is exactly one of idle | loading | ready | generating | error;
 //   [data-testid=prompt|send|stop], [data-testid=user-message|assistant-message] (one per
 //   message, holding only the message text), [data-testid=error] the error banner,
@@ -12,7 +13,7 @@
 //   window.__mistral = { engine, lastUsage, modelInfo, adapterInfo, useWorker }.
 //
 // The parts (web/app/), each wired here or used by the others:
-//   url-params.js     ?model= and ?worker=, and writing ?model= back after a load
+//   url-params.js     ?model=, ?worker= and ?kernels=, and writing ?model= back after a load
 //   dom.js            the page's elements, by id
 //   state.js          the shared state and window.__mistral
 //   status.js         the status badge and which buttons are enabled

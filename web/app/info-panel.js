@@ -21,6 +21,12 @@ function fillFacts(dl, rows) {
   }
 }
 
+/** "cpu (the adapter is a CPU implementation)": the kernel family and why, or undefined. */
+function kernelsText(info) {
+  if (!info.kernels) return undefined;
+  return info.kernelsReason ? `${info.kernels} (${info.kernelsReason})` : info.kernels;
+}
+
 /** The loaded model (engine.modelInfo()), or null for none. */
 export function setModelInfo(info) {
   state.modelInfo = info;
@@ -46,6 +52,7 @@ export function setModelInfo(info) {
         : `${info.contextLength} tokens`)
       : undefined],
     ['KV cache', info.kvPrecision],
+    ['Kernels', kernelsText(info)],
     ['Sliding window', window_],
     ['Layers × dim', info.nLayers && info.dim ? `${info.nLayers} × ${info.dim}` : undefined],
     ['Vocabulary', info.vocabSize],
@@ -72,6 +79,7 @@ export function showAdapterFacts(a) {
     ['Max buffer', limits.maxBufferSize ? fmtBytes(limits.maxBufferSize) : undefined],
     ['Max binding', limits.maxStorageBufferBindingSize ? fmtBytes(limits.maxStorageBufferBindingSize) : undefined],
     ['Features', Array.isArray(a.features) && a.features.length ? a.features.join(', ') : 'none', 'list'],
+    ['Kernels (auto)', kernelsText(a)],
     ['Engine runs in', useWorker ? 'a worker' : 'the page'],
   ]);
 }

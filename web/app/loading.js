@@ -4,7 +4,7 @@
 
 import { el } from './dom.js';
 import { state } from './state.js';
-import { rememberModel } from './url-params.js';
+import { kernels, rememberModel } from './url-params.js';
 import { setStatus } from './status.js';
 import { isAbort } from './error-hints.js';
 import { showError, clearError } from './error-banner.js';
@@ -43,11 +43,13 @@ export async function loadModel(source) {
   const current = () => state.loading && state.loading.seq === seq;
   try {
     const engine = state.engine || (await startEngine());
-    const info = await engine.loadModel(source, {
+    const options = {
       signal: controller.signal,
       cache: el.useCache.checked,
       onProgress: (p) => { if (current()) showProgress(p); },
-    });
+    };
+    if (kernels !== null) options.kernels = kernels;
+    const info = await engine.loadModel(source, options);
     if (!current()) return;
     state.loading = null;
     el.progress.hidden = true;

@@ -6,6 +6,13 @@ const params = new URLSearchParams(location.search);
 /** ?worker=0 runs the engine on the main thread; by default it runs in a worker. */
 export const useWorker = params.get('worker') !== '0';
 
+/**
+ * ?kernels=auto|cpu|gpu: the kernel family every load asks for (the package's `kernels` load
+ * option), or null for the engine's choice. Another value is passed on and refused by the engine
+ * (a bad-request error in the banner), rather than silently ignored.
+ */
+export const kernels = params.get('kernels');
+
 /** ?model=<url>: the model to load on start, or null. */
 export const startModel = params.get('model');
 

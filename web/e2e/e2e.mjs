@@ -185,6 +185,13 @@ async function setSetting(page, testid, value) {
   }, String(value));
 }
 
+// The model facts panel as "Term value; Term value; ..." (read from the DOM: the panel may be a
+// closed <details>, where innerText is empty).
+async function modelFacts(page) {
+  return page.evaluate(() => [...document.querySelectorAll('#model-facts dt')]
+    .map((dt) => `${dt.textContent} ${dt.nextElementSibling?.textContent ?? ''}`).join('; '));
+}
+
 async function lastAssistantText(page) {
   return page.locator(S('assistant-message')).last().textContent();
 }
@@ -236,6 +243,12 @@ try {
     results.modelInfo = await page.evaluate(() => window.__mistral?.modelInfo ?? null).catch(() => null);
     results.adapterInfo = await page.evaluate(() => window.__mistral?.adapterInfo ?? null).catch(() => null);
     check('window.__mistral.engine is exposed', await page.evaluate(() => !!window.__mistral?.engine));
+    const kernels = results.modelInfo?.kernels;
+    const facts = await modelFacts(page).catch(() => '');
+    results.kernels = { auto: kernels ?? null, reason: results.modelInfo?.kernelsReason ?? null, adapterPick: results.adapterInfo?.kernels ?? null };
+    check('model facts show the kernel family auto chose (the adapter\'s pick)',
+      (kernels === 'cpu' || kernels === 'gpu') && kernels === results.adapterInfo?.kernels && facts.includes(`Kernels ${kernels} (${results.modelInfo.kernelsReason})`),
+      `modelInfo.kernels ${kernels}, adapterInfo.kernels ${results.adapterInfo?.kernels}; facts: ${JSON.stringify(facts.slice(0, 400))}`);
   }
 
   // 2. A question; the answer streams in and names Paris.
@@ -354,6 +367,42 @@ try {
           modelRequests.length ? JSON.stringify(modelRequests.slice(0, 5)) : `first visit: ${results.playwrightModelRequestsFirstVisit}`);
       } else {
         console.log('SKIP cached visit: browser made no request for the model URL — Playwright saw no model request on the first visit either');
+      }
+    });
+  }
+
+  // 4b. ?kernels=gpu: another page forces the gpu kernel family; the same greedy question gets
+  //     the same answer (both families compute the same logits up to summation order).
+  if (loaded && results.answer) {
+    await step('?kernels=gpu: the gpu kernel family loads and answers the same', async () => {
+      const gpuPage = await context.newPage();
+      watchPage(gpuPage, 'kernels-gpu');
+      try {
+        const u = new URL(pageUrlFor(MODEL_URL));
+        u.searchParams.set('kernels', 'gpu');
+        await gpuPage.goto(u.href, { waitUntil: 'domcontentloaded' });
+        await waitStatus(gpuPage, 'ready', LONG);
+        const info = await gpuPage.evaluate(() => window.__mistral?.modelInfo ?? null);
+        const facts = await modelFacts(gpuPage);
+        check('?kernels=gpu: the model runs the gpu kernels and the facts say so',
+          info?.kernels === 'gpu' && facts.includes('Kernels gpu (forced by the kernels load option)'),
+          `modelInfo.kernels ${info?.kernels}; facts: ${JSON.stringify(facts.slice(0, 400))}`);
+        await setSetting(gpuPage, 'temperature', 0);
+        await setSetting(gpuPage, 'max-tokens', 128);
+        await gpuPage.locator(S('prompt')).fill('What is the capital of France?');
+        const t = Date.now();
+        await gpuPage.locator(S('send')).click();
+        await gpuPage.locator(S('assistant-message')).last().waitFor({ timeout: 10_000 });
+        await waitStatus(gpuPage, 'generating', 10_000).catch(() => {});
+        await waitStatus(gpuPage, 'ready', LONG);
+        const text = await gpuPage.locator(S('assistant-message')).last().textContent();
+        const usage = await gpuPage.evaluate(() => window.__mistral?.lastUsage ?? null);
+        results.kernels.gpu = { answer: text, seconds: secs(Date.now() - t),
+          decodeTokensPerSecond: usage?.extra?.decode_tokens_per_s ?? null, prefillTokensPerSecond: usage?.extra?.prefill_tokens_per_s ?? null };
+        check('?kernels=gpu: the greedy answer equals the default kernels\' answer', text === results.answer,
+          `${JSON.stringify(text.slice(0, 160))} in ${results.kernels.gpu.seconds} s (decode ${results.kernels.gpu.decodeTokensPerSecond} tok/s)`);
+      } finally {
+        await gpuPage.close();
       }
     });
   }

@@ -2,6 +2,7 @@
 
 use mistral_engine::context::AdapterSummary;
 use mistral_engine::model::GpuModel;
+use mistral_engine::{AdapterFacts, KernelFamily};
 use mistral_formats::{ModelFile, TensorType};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -15,6 +16,9 @@ pub struct AdapterInfo {
     driver: String,
     features: Vec<String>,
     limits: AdapterLimits,
+    /// The kernel family `kernels: "auto"` picks on this adapter ("cpu" or "gpu"), and why.
+    kernels: String,
+    kernels_reason: String,
 }
 
 #[derive(Serialize)]
@@ -34,6 +38,7 @@ impl AdapterInfo {
             .map(|(name, _)| name.to_lowercase())
             .collect();
         features.sort();
+        let (family, reason) = KernelFamily::for_adapter(&AdapterFacts::from(a));
         AdapterInfo {
             name: a.name.clone(),
             backend: format!("{:?}", a.backend),
@@ -46,6 +51,8 @@ impl AdapterInfo {
                 max_storage_buffers_per_shader_stage: a.limits.max_storage_buffers_per_shader_stage,
                 max_compute_workgroup_storage_size: a.limits.max_compute_workgroup_storage_size,
             },
+            kernels: family.name().into(),
+            kernels_reason: reason.into(),
         }
     }
 }
@@ -70,10 +77,20 @@ pub struct ModelInfo {
     gpu_bytes: u64,
     kv_precision: String,
     chat_template: bool,
+    /// The kernel family the model runs ("cpu" or "gpu"), and why.
+    kernels: String,
+    kernels_reason: String,
 }
 
 impl ModelInfo {
-    pub fn of(file: &ModelFile, model: &GpuModel, kv_precision: &str, has_template: bool) -> Self {
+    pub fn of(
+        file: &ModelFile,
+        model: &GpuModel,
+        kv_precision: &str,
+        has_template: bool,
+        kernels: KernelFamily,
+        kernels_reason: &str,
+    ) -> Self {
         let c = model.config();
         let parameters = file
             .tensors
@@ -104,6 +121,8 @@ impl ModelInfo {
             gpu_bytes: model.memory().total(),
             kv_precision: kv_precision.into(),
             chat_template: has_template,
+            kernels: kernels.name().into(),
+            kernels_reason: kernels_reason.into(),
         }
     }
 }

@@ -14,9 +14,10 @@ mod loader;
 use std::rc::Rc;
 use std::sync::Arc;
 
+use mistral_engine::context::AdapterSummary;
 use mistral_engine::model::{GpuModel, LoadPhase, ModelOptions, RawSource};
 use mistral_engine::ops::{KvCache, KvStorage};
-use mistral_engine::GpuContext;
+use mistral_engine::{AdapterFacts, GpuContext, KernelChoice};
 use mistral_formats::ModelFile;
 use mistral_text::{ChatTemplate, Message, Tokenizer};
 use serde::Deserialize;
@@ -34,10 +35,13 @@ pub use loader::RangeReader;
 pub struct LoadOptions {
     /// KV length for models without a sliding window (default: the trained context, at most 4096).
     pub context_length: Option<usize>,
-    /// Tokens per prefill step (default 32).
+    /// Tokens per prefill step (default: the kernel family's, 32 for cpu and 256 for gpu).
     pub prefill_chunk: Option<usize>,
     /// "f32", "f16", or "auto" (default: f16 when an f32 cache would pass 512 MiB).
     pub kv_precision: Option<String>,
+    /// Kernel family: "cpu" (shaped for GPUs implemented on CPUs, e.g. SwiftShader), "gpu"
+    /// (coalesced GEMV, tiled GEMM, for real GPUs) or "auto" (default: the engine's adapter table).
+    pub kernels: Option<String>,
 }
 
 /// The model and what it needs to chat.
@@ -274,7 +278,7 @@ impl Engine {
         })?);
         // A model without a usable template still serves `logits`; chat reports the error.
         let template = ChatTemplate::for_tokenizer(&tokenizer).ok();
-        let opts = model_options(&file, options)?;
+        let opts = model_options(&file, options, &self.ctx.adapter)?;
         let total_bytes = file.weight_bytes();
         let mut source = RawSource(loader::ReaderSource {
             reader,
@@ -298,7 +302,13 @@ impl Engine {
             KvStorage::F32 => "f32",
             KvStorage::F16 => "f16",
         };
-        let info = info::ModelInfo::of(&file, &model, kv, template.is_some());
+        let (family, reason) = model.kernel_family();
+        // The engine words a forced choice for the command line; say where it came from here.
+        let reason = match opts.kernels {
+            KernelChoice::Force(_) => "forced by the kernels load option",
+            KernelChoice::Auto => reason,
+        };
+        let info = info::ModelInfo::of(&file, &model, kv, template.is_some(), family, reason);
         Ok(Loaded {
             file,
             model,
@@ -404,15 +414,26 @@ fn reusable_prefix(history: &[u32], prompt: &[u32], position: usize, capacity: u
     }
 }
 
-fn model_options(file: &ModelFile, options: &LoadOptions) -> WebResult<ModelOptions> {
+fn model_options(
+    file: &ModelFile,
+    options: &LoadOptions,
+    adapter: &AdapterSummary,
+) -> WebResult<ModelOptions> {
     let c = &file.config;
     let defaults = ModelOptions::default();
+    let kernels = kernel_choice(options.kernels.as_deref())?;
+    // The family's default chunk sets the ring's length, which the KV precision below depends on.
+    let (family, _) = kernels
+        .resolve(&AdapterFacts::from(adapter))
+        .map_err(|e| WebError::new(Code::BadRequest, e.to_string()))?;
     let mut opts = ModelOptions {
         prefill_chunk: options.prefill_chunk.unwrap_or(defaults.prefill_chunk),
         context: options.context_length.unwrap_or(c.context_length.min(4096)),
         kv_storage: KvStorage::F32,
+        kernels,
         ..ModelOptions::default()
-    };
+    }
+    .resolved(family);
     let f32_bytes = KvCache::bytes(c.n_layers, opts.ring_len(c), c.kv_dim(), KvStorage::F32);
     opts.kv_storage = match options.kv_precision.as_deref().unwrap_or("auto") {
         "f32" => KvStorage::F32,
@@ -427,4 +448,17 @@ fn model_options(file: &ModelFile, options: &LoadOptions) -> WebResult<ModelOpti
         }
     };
     Ok(opts)
+}
+
+/// The `kernels` load option: "auto" (default), "cpu" or "gpu".
+fn kernel_choice(kernels: Option<&str>) -> WebResult<KernelChoice> {
+    match kernels {
+        None => Ok(KernelChoice::Auto),
+        Some(k) => k.parse().map_err(|_| {
+            WebError::new(
+                Code::BadRequest,
+                format!("kernels must be \"auto\", \"cpu\" or \"gpu\", not {k:?}"),
+            )
+        }),
+    }
 }

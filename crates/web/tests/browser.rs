@@ -2,7 +2,8 @@
 //! baseline kernels with integer f16 decoding run). Same fixtures and tolerances as the native
 //! `model_logits` tests: relative Frobenius error <= 1e-4 against transformers run on the
 //! dequantized weights, same top-1 everywhere; token-by-token decode == chunked prefill within
-//! 1e-4 in log-probs.
+//! 1e-4 in log-probs. Both kernel families run: the one `kernels: "auto"` picks on SwiftShader
+//! (cpu) and the gpu family forced (coalesced GEMV and tiled GEMM in workgroup memory).
 //!
 //! Run: `cargo xtask test-web` (installs Chromium, chromedriver and wasm-bindgen-test-runner).
 #![cfg(target_arch = "wasm32")]
@@ -78,14 +79,37 @@ fn assert_close(got: &[f32], want: &[f32], vocab: usize, tolerance: f64, referen
     }
 }
 
+/// Load options forcing the gpu kernel family.
+fn gpu_kernels() -> LoadOptions {
+    LoadOptions {
+        kernels: Some("gpu".into()),
+        ..LoadOptions::default()
+    }
+}
+
+/// The loaded model's info, as JSON.
+fn model_info(e: &Engine) -> serde_json::Value {
+    serde_json::from_str(&e.model_info().expect("a model is loaded")).unwrap()
+}
+
 #[wasm_bindgen_test]
 async fn decode_equals_chunked_prefill() {
+    decode_equals_chunked_prefill_with(LoadOptions::default()).await;
+}
+
+#[wasm_bindgen_test]
+async fn decode_equals_chunked_prefill_with_gpu_kernels() {
+    decode_equals_chunked_prefill_with(gpu_kernels()).await;
+}
+
+async fn decode_equals_chunked_prefill_with(opts: LoadOptions) {
     let mut e = engine_with(&LoadOptions {
         prefill_chunk: Some(5),
         context_length: Some(64),
-        ..LoadOptions::default()
+        ..opts
     })
     .await;
+    let kernels = model_info(&e)["kernels"].as_str().unwrap().to_string();
     let vocab = e.vocab_size();
     let tokens = ids();
     let logprobs = |l: Vec<f32>| -> Vec<f32> {
@@ -106,7 +130,7 @@ async fn decode_equals_chunked_prefill() {
         .zip(prefill)
         .map(|(a, b)| (a - b).abs())
         .fold(0.0, f32::max);
-    console_log!("decode vs chunk-5 prefill: max log-prob difference {d:.3e}");
+    console_log!("{kernels} kernels, decode vs chunk-5 prefill: max log-prob difference {d:.3e}");
     assert!(d <= 1e-4, "max log-prob difference {d}");
 }
 
@@ -269,6 +293,183 @@ async fn tiny_w6_q8_0_logits_match_the_native_engine() {
     let got = e.logits(ids()).await.unwrap();
     assert_eq!(shape, [got.len() / vocab, vocab]);
     assert_close(&got, &want, vocab, 1e-5, "the native engine");
+}
+
+#[wasm_bindgen_test]
+async fn tiny_w6_q8_0_logits_with_gpu_kernels_match_transformers_and_the_native_engine() {
+    let mut e = engine_with(&gpu_kernels()).await;
+    let info = model_info(&e);
+    assert_eq!(info["kernels"], "gpu", "{info}");
+    assert_eq!(
+        info["kernelsReason"], "forced by the kernels load option",
+        "{info}"
+    );
+    let vocab = e.vocab_size();
+    let (_, transformers) = mistral_formats::npy::read_f32(Q8_0_LOGITS).unwrap();
+    let (_, native) = mistral_formats::npy::read_f32(Q8_0_NATIVE_LOGITS).unwrap();
+    // Prefill (chunks of W = 6 tokens: the tiled GEMM) and token-by-token decode (the
+    // coalesced GEMV), each against both references.
+    let mut decode = Vec::new();
+    for chunk in [None, Some(1)] {
+        e.reset();
+        let got = e.logits_in_chunks(&ids(), chunk).await;
+        let got = got.map_err(wasm_bindgen::JsValue::from).unwrap();
+        let how = if chunk.is_some() { "decode" } else { "prefill" };
+        assert_close(
+            &got,
+            &transformers,
+            vocab,
+            1e-4,
+            &format!("transformers (gpu kernels, {how})"),
+        );
+        // The committed native logits come from the cpu family on lavapipe. The gpu family sums
+        // each dot product in another order (decode: 64 invocations over interleaved words, then
+        // a tree reduction in workgroup memory): ~1e-6 relative against transformers, like the
+        // cpu family, so the families differ by ~2e-6 at most (measured on SwiftShader: 7.8e-7
+        // in prefill and 1.0e-6 in decode against the native logits, 6.0e-7 against the cpu
+        // family's decode). 1e-5 is the bound of the cpu-family browser test: room for summation
+        // order and the platforms' exp/sqrt, while a wrong op or tile edge is O(1).
+        assert_close(
+            &got,
+            &native,
+            vocab,
+            1e-5,
+            &format!("the native engine (gpu kernels, {how})"),
+        );
+        decode = got;
+    }
+    // The option reached the kernels (not only the model info): the cpu family's decode sums
+    // in another order, so its logits agree closely but not bit for bit.
+    let mut cpu = engine_with(&LoadOptions {
+        kernels: Some("cpu".into()),
+        ..LoadOptions::default()
+    })
+    .await;
+    let cpu_decode = cpu.logits_in_chunks(&ids(), Some(1)).await;
+    let cpu_decode = cpu_decode.map_err(wasm_bindgen::JsValue::from).unwrap();
+    let same = decode
+        .iter()
+        .zip(&cpu_decode)
+        .filter(|(a, b)| a.to_bits() == b.to_bits())
+        .count();
+    console_log!(
+        "gpu vs cpu kernels, decode: {same} of {} logits bit-identical",
+        decode.len()
+    );
+    assert!(
+        same < decode.len(),
+        "the gpu kernels computed the cpu kernels' bits"
+    );
+    assert_close(
+        &decode,
+        &cpu_decode,
+        vocab,
+        1e-5,
+        "the cpu kernels (decode)",
+    );
+}
+
+/// `navigator.gpu.requestAdapter()` as the page sees it: GPUAdapterInfo's fields and
+/// isFallbackAdapter (wgpu maps description -> name, isFallbackAdapter -> DeviceType::Cpu).
+async fn raw_adapter_info() -> String {
+    let get = |o: &wasm_bindgen::JsValue, k: &str| {
+        js_sys::Reflect::get(o, &k.into()).unwrap_or(wasm_bindgen::JsValue::UNDEFINED)
+    };
+    let gpu = get(&get(&js_sys::global(), "navigator"), "gpu");
+    let request: js_sys::Function = get(&gpu, "requestAdapter").unchecked_into();
+    let promise: js_sys::Promise = request.call0(&gpu).unwrap().unchecked_into();
+    let adapter = wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+    let info = get(&adapter, "info");
+    let fields = [
+        "vendor",
+        "architecture",
+        "device",
+        "description",
+        "isFallbackAdapter",
+    ];
+    let mut out = serde_json::Map::new();
+    for f in fields {
+        let v = get(&info, f);
+        let v = match (v.as_string(), v.as_bool()) {
+            (Some(s), _) => serde_json::Value::String(s),
+            (None, Some(b)) => serde_json::Value::Bool(b),
+            _ => serde_json::Value::Null,
+        };
+        out.insert(f.to_string(), v);
+    }
+    // Older Chromium had isFallbackAdapter on the adapter, not on its info.
+    if out["isFallbackAdapter"].is_null() {
+        if let Some(b) = get(&adapter, "isFallbackAdapter").as_bool() {
+            out.insert("adapter.isFallbackAdapter".into(), b.into());
+        }
+    }
+    serde_json::Value::Object(out).to_string()
+}
+
+#[wasm_bindgen_test]
+async fn auto_picks_the_cpu_family_on_swiftshader() {
+    console_log!("GPUAdapterInfo: {}", raw_adapter_info().await);
+    let mut e = engine_with(&LoadOptions {
+        kernels: Some("auto".into()),
+        ..LoadOptions::default()
+    })
+    .await;
+    let adapter: serde_json::Value = serde_json::from_str(&e.adapter_info()).unwrap();
+    let info = model_info(&e);
+    console_log!(
+        "adapter name {:?}, device type {}: auto picks {} ({}); the model runs {} ({})",
+        adapter["name"],
+        adapter["deviceType"],
+        adapter["kernels"],
+        adapter["kernelsReason"],
+        info["kernels"],
+        info["kernelsReason"]
+    );
+    // What adapterInfo says auto would pick is what a load with auto runs.
+    assert_eq!(info["kernels"], adapter["kernels"]);
+    assert_eq!(info["kernelsReason"], adapter["kernelsReason"]);
+    // SwiftShader is a CPU implementation: the cpu family.
+    assert_eq!(info["kernels"], "cpu", "{adapter}");
+    // The default (no option) is auto.
+    e.load_bytes(Q8_0.to_vec(), &LoadOptions::default())
+        .await
+        .map_err(wasm_bindgen::JsValue::from)
+        .unwrap();
+    assert_eq!(model_info(&e)["kernels"], adapter["kernels"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_bad_kernels_value_is_a_bad_request() {
+    let mut e = Engine::create().await.unwrap();
+    let opts = LoadOptions {
+        kernels: Some("fast".into()),
+        ..LoadOptions::default()
+    };
+    let err = e
+        .load_bytes(Q8_0.to_vec(), &opts)
+        .await
+        .expect_err("an unknown kernel family must be refused");
+    // What JavaScript receives: a MistralError with code "bad-request" naming the values.
+    let err = wasm_bindgen::JsValue::from(err);
+    let field = |k: &str| {
+        js_sys::Reflect::get(&err, &k.into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default()
+    };
+    console_log!("kernels \"fast\": {} ({})", field("message"), field("code"));
+    assert_eq!(field("name"), "MistralError");
+    assert_eq!(field("code"), "bad-request");
+    assert!(
+        field("message").contains(r#""auto", "cpu" or "gpu""#),
+        "{}",
+        field("message")
+    );
+    // The engine stays usable.
+    e.load_bytes(Q8_0.to_vec(), &LoadOptions::default())
+        .await
+        .map_err(wasm_bindgen::JsValue::from)
+        .unwrap();
 }
 
 #[wasm_bindgen_test]

@@ -110,6 +110,7 @@ export class WorkerEngine implements MistralEngine {
     if (options.contextLength !== undefined) opts.contextLength = options.contextLength;
     if (options.prefillChunk !== undefined) opts.prefillChunk = options.prefillChunk;
     if (options.kvPrecision !== undefined) opts.kvPrecision = options.kvPrecision;
+    if (options.kernels !== undefined) opts.kernels = options.kernels;
     const extra: Omit<Pending, 'resolve' | 'reject'> = {};
     if (onProgress !== undefined) {
       extra.onProgress = (p) => {

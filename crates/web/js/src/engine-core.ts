@@ -6,7 +6,7 @@ import { completionHeader, makeChunk, makeCompletion, makeUsage, type WasmUsage 
 import { ProgressThrottle } from './progress.js';
 import { normalizeRequest } from './request.js';
 import type {
-  AdapterInfo, ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, FinishReason, LoadProgress, ModelInfo,
+  AdapterInfo, ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, FinishReason, KernelChoice, LoadProgress, ModelInfo,
 } from './types.js';
 
 /** The wasm Engine as this layer uses it (wasm-bindgen's declarations may be looser). */
@@ -47,6 +47,7 @@ export interface CoreLoadOptions {
   contextLength?: number;
   prefillChunk?: number;
   kvPrecision?: 'auto' | 'f32' | 'f16';
+  kernels?: KernelChoice;
   signal?: AbortSignal;
   onProgress?: (p: LoadProgress) => void;
 }
@@ -196,6 +197,7 @@ export class EngineCore {
       if (opts.contextLength !== undefined) wasmOptions.contextLength = opts.contextLength;
       if (opts.prefillChunk !== undefined) wasmOptions.prefillChunk = opts.prefillChunk;
       if (opts.kvPrecision !== undefined) wasmOptions.kvPrecision = opts.kvPrecision;
+      if (opts.kernels !== undefined) wasmOptions.kernels = opts.kernels;
 
       let infoJson: unknown;
       try {

@@ -18,6 +18,8 @@ export type {
   CompletionUsage,
   CreateEngineOptions,
   FinishReason,
+  KernelChoice,
+  KernelFamily,
   LoadOptions,
   LoadPhase,
   LoadProgress,

@@ -24,7 +24,7 @@ export interface LoadOptions {
   cache?: boolean;
   /** KV cache length in tokens (default: the model's, capped by the engine to fit the GPU). */
   contextLength?: number;
-  /** Tokens per prefill chunk (default: the engine's). */
+  /** Tokens per prefill chunk (default: the kernel family's, 32 for `'cpu'` and 256 for `'gpu'`). */
   prefillChunk?: number;
   /**
    * Precision of the KV cache on the GPU: `'f32'` (exact), `'f16'` (half the memory, ~7e-4
@@ -32,7 +32,20 @@ export interface LoadOptions {
    * e.g. Mistral-7B's 4096-token window).
    */
   kvPrecision?: 'auto' | 'f32' | 'f16';
+  /**
+   * Which kernel family runs the model: `'cpu'` (shaped for GPUs implemented on CPUs:
+   * SwiftShader, WARP, lavapipe), `'gpu'` (coalesced matrix-vector products and tiled matrix
+   * products in workgroup memory, for real GPUs) or `'auto'` (default: `'cpu'` on a software
+   * or fallback adapter, `'gpu'` otherwise; see {@link AdapterInfo.kernels}). Both compute the
+   * same logits up to summation order. Any other value rejects with `bad-request`.
+   */
+  kernels?: KernelChoice;
 }
+
+/** The two kernel families (see {@link LoadOptions.kernels}). */
+export type KernelFamily = 'cpu' | 'gpu';
+/** A kernel family, or `'auto'` for the engine's pick for the adapter. */
+export type KernelChoice = 'auto' | KernelFamily;
 
 export type LoadPhase = 'header' | 'download' | 'cache' | 'compile' | 'upload' | 'ready';
 
@@ -58,6 +71,10 @@ export interface AdapterInfo {
     maxStorageBuffersPerShaderStage: number;
     maxComputeWorkgroupStorageSize: number;
   };
+  /** The kernel family `kernels: 'auto'` picks on this adapter. */
+  kernels: KernelFamily;
+  /** Why, e.g. `"the adapter is a CPU implementation"`. */
+  kernelsReason: string;
 }
 
 /** The loaded model. */
@@ -82,6 +99,10 @@ export interface ModelInfo {
   kvPrecision: string;
   /** Whether the file carries a chat template (otherwise a default one is used). */
   chatTemplate: boolean;
+  /** The kernel family the model runs on (see {@link LoadOptions.kernels}). */
+  kernels: KernelFamily;
+  /** Why, e.g. `"the adapter is a CPU implementation"` or `"forced by the kernels load option"`. */
+  kernelsReason: string;
 }
 
 export type ChatRole = 'system' | 'user' | 'assistant';

@@ -2,7 +2,7 @@
 import { EngineCore, type AbortHandle, type CoreOptions } from './engine-core.js';
 import { MistralError, serializeError } from './errors.js';
 import type { CallMessage, MessageEndpoint, ReplyMessage } from './protocol.js';
-import type { ChatCompletionRequest } from './types.js';
+import type { ChatCompletionRequest, KernelChoice } from './types.js';
 
 export function serveEngine(port: MessageEndpoint, coreOptions: CoreOptions = {}): void {
   let core: Promise<EngineCore> | null = null;
@@ -48,7 +48,7 @@ export function serveEngine(port: MessageEndpoint, coreOptions: CoreOptions = {}
         return;
       }
       case 'loadModel': {
-        const [source, options] = args as [string | Blob, { cache?: boolean; contextLength?: number; prefillChunk?: number; kvPrecision?: 'auto' | 'f32' | 'f16' }];
+        const [source, options] = args as [string | Blob, { cache?: boolean; contextLength?: number; prefillChunk?: number; kvPrecision?: 'auto' | 'f32' | 'f16'; kernels?: KernelChoice }];
         const ac = new AbortController();
         loads.set(id, ac);
         try {

@@ -43,8 +43,8 @@ const requests = async () => (await fetch('/requests')).json();
 try {
   const engine = await createEngine();
   const adapter = await engine.adapterInfo();
-  out.adapter = adapter.name + ' (' + adapter.backend + ')';
-  log('adapter', out.adapter);
+  out.adapter = adapter.name + ' (' + adapter.backend + ', ' + adapter.deviceType + ')';
+  log('adapter', out.adapter, 'auto kernels:', adapter.kernels, '(' + adapter.kernelsReason + ')');
   await deleteCachedModel('/model.gguf');
   const phases = new Set();
   let t = performance.now();
@@ -95,6 +95,16 @@ try {
   await engine.reset();
   const again = await engine.chat.completions.create({ messages, temperature: 0, max_tokens: 24 });
   check(again.choices[0].message.content === text, 'same answer from a Blob');
+  // The default load ran what auto picks; the gpu kernel family forced gives the same greedy text.
+  check(info.kernels === adapter.kernels && info.kernelsReason === adapter.kernelsReason, 'auto runs what adapterInfo says: ' + info.kernels + ' vs ' + adapter.kernels);
+  const gpu = await engine.loadModel(blob, { kernels: 'gpu' });
+  out.kernels = { auto: info.kernels, autoReason: info.kernelsReason, forced: gpu.kernels, forcedReason: gpu.kernelsReason };
+  check(gpu.kernels === 'gpu', 'kernels gpu: ' + gpu.kernels);
+  const viaGpu = await engine.chat.completions.create({ messages, temperature: 0, max_tokens: 24 });
+  log('gpu kernels', JSON.stringify(viaGpu.choices[0].message.content), JSON.stringify(viaGpu.usage));
+  check(viaGpu.choices[0].message.content === text, 'same greedy answer with gpu kernels');
+  try { await engine.loadModel(blob, { kernels: 'fast' }); check(false, 'bad kernels rejected'); }
+  catch (e) { log('bad kernels:', e.code, e.message); check(e instanceof MistralError && e.code === 'bad-request', 'bad kernels: bad-request'); }
   // Errors.
   try { await engine.loadModel(new Blob(['not a gguf file at all, sorry'])); check(false, 'bad file rejected'); }
   catch (e) { log('bad file:', e.name, e.code, e.message); check(e instanceof MistralError && e.code === 'unsupported-file', 'unsupported-file'); }

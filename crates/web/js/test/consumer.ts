@@ -2,7 +2,7 @@
 // module nodenext, against the packed tarball). Never executed.
 import {
   createEngine, MistralError, isModelCached, deleteCachedModel, cachedModels,
-  type ChatCompletion, type ChatCompletionChunk, type LoadProgress, type MistralEngine, type MistralErrorCode, type ModelInfo,
+  type ChatCompletion, type ChatCompletionChunk, type KernelChoice, type KernelFamily, type LoadProgress, type MistralEngine, type MistralErrorCode, type ModelInfo,
 } from 'mistral-wgpu';
 
 const MODEL_URL = 'https://huggingface.co/TheBloke/Mistral-7B-Instruct-v0.2-GGUF/resolve/main/mistral-7b-instruct-v0.2.Q4_K_M.gguf';
@@ -46,8 +46,13 @@ export async function main(file?: File): Promise<void> {
     cache: !cached || true,
     contextLength: 4096,
     prefillChunk: 256,
+    kvPrecision: 'auto',
+    kernels: 'auto',
   });
-  console.log(info.name, info.quantization, info.contextLength, info.usableContext, info.kvPrecision, info.slidingWindow ?? 'none', info.gpuBytes);
+  const family: KernelFamily = info.kernels;
+  const choice: KernelChoice = Math.random() < 0.5 ? 'gpu' : family;
+  console.log(info.name, info.quantization, info.contextLength, info.usableContext, info.kvPrecision, info.slidingWindow ?? 'none', info.gpuBytes,
+    family, info.kernelsReason, choice);
 
   // Streaming.
   const chunks: AsyncIterable<ChatCompletionChunk> = await engine.chat.completions.create({
@@ -93,7 +98,7 @@ export async function main(file?: File): Promise<void> {
   setTimeout(() => engine.abort(), 1000);
   await engine.reset();
   const adapter = await engine.adapterInfo();
-  console.log(adapter.name, adapter.backend, adapter.features.join(','), adapter.limits.maxBufferSize);
+  console.log(adapter.name, adapter.backend, adapter.features.join(','), adapter.limits.maxBufferSize, adapter.kernels, adapter.kernelsReason);
   const logits: Float32Array = await engine.logits([1, 415, 2936]);
   const logits2: Float32Array = await engine.logits(new Uint32Array([1]));
   const mem: number = await engine.wasmMemoryBytes();

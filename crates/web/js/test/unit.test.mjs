@@ -324,7 +324,7 @@ function fakeWasm({ tokens = ['Hel', 'lo', '', ' world'], finish = 'stop', failS
     constructor() { this.model = null; this.chat = null; state.created++; }
     static async create() { return new Engine(); }
     static wasmMemoryBytes() { return 1 << 20; }
-    adapterInfo() { return JSON.stringify({ name: 'fake', backend: 'webgpu', deviceType: 'cpu', driver: '', features: [], limits: { maxBufferSize: 1, maxStorageBufferBindingSize: 1 } }); }
+    adapterInfo() { return JSON.stringify({ name: 'fake', backend: 'webgpu', deviceType: 'cpu', driver: '', features: [], limits: { maxBufferSize: 1, maxStorageBufferBindingSize: 1 }, kernels: 'cpu', kernelsReason: 'the adapter is a CPU implementation' }); }
     async loadModel(reader, optionsJson, onProgress) {
       onProgress('header', 0, 0);
       const head = await reader.read(0, 4);
@@ -337,7 +337,13 @@ function fakeWasm({ tokens = ['Hel', 'lo', '', ' world'], finish = 'stop', failS
       }
       onProgress('ready', 0, 0);
       state.loadedFrom = JSON.parse(optionsJson);
-      this.model = { name: 'tiny-test', architecture: 'llama', quantization: 'Q8_0', parameters: 1, fileBytes: reader.size, vocabSize: 3, contextLength: 64, usableContext: 64, slidingWindow: null, kvPrecision: 'f32', nLayers: 1, dim: 8, gpuBytes: 10, chatTemplate: true };
+      const kernels = state.loadedFrom.kernels ?? 'auto';
+      if (!['auto', 'cpu', 'gpu'].includes(kernels)) throw Object.assign(new Error(`kernels must be "auto", "cpu" or "gpu", not "${kernels}"`), { name: 'MistralError', code: 'bad-request' });
+      this.model = {
+        name: 'tiny-test', architecture: 'llama', quantization: 'Q8_0', parameters: 1, fileBytes: reader.size, vocabSize: 3, contextLength: 64, usableContext: 64, slidingWindow: null,
+        kvPrecision: state.loadedFrom.kvPrecision === 'f16' ? 'f16' : 'f32', nLayers: 1, dim: 8, gpuBytes: 10, chatTemplate: true,
+        kernels: kernels === 'auto' ? 'cpu' : kernels, kernelsReason: kernels === 'auto' ? 'the adapter is a CPU implementation' : 'forced by the kernels load option',
+      };
       return JSON.stringify(this.model);
     }
     unload() { this.model = null; state.unloaded++; }
@@ -499,5 +505,26 @@ test('worker protocol: aborting a load through its signal', async () => {
   const p = engine.loadModel(ggufBlob(8000), { signal: ac.signal });
   setTimeout(() => ac.abort(), 2);
   await assert.rejects(p, (e) => e instanceof MistralError && e.code === 'aborted');
+  engine.terminate();
+});
+
+test('worker protocol: every load option reaches the wasm engine (kernels, kvPrecision, ...)', async () => {
+  const { mod, state } = fakeWasm();
+  const engine = connected(mod);
+  await engine.init();
+  const all = { contextLength: 48, prefillChunk: 8, kvPrecision: 'f16', kernels: 'gpu' };
+  const info = await engine.loadModel(ggufBlob(), { ...all, cache: false });
+  // cache is the JavaScript loader's; the rest is the wasm engine's, passed as they are.
+  assert.deepEqual(state.loadedFrom, all);
+  assert.equal(info.kernels, 'gpu');
+  assert.equal(info.kernelsReason, 'forced by the kernels load option');
+  assert.equal(info.kvPrecision, 'f16');
+  // Unset options stay unset (the engine's defaults: auto), and auto is reported as chosen.
+  const auto = await engine.loadModel(ggufBlob());
+  assert.deepEqual(state.loadedFrom, {});
+  assert.equal(auto.kernels, 'cpu');
+  assert.equal((await engine.adapterInfo()).kernels, 'cpu');
+  // The engine's refusal reaches the caller typed.
+  await assert.rejects(engine.loadModel(ggufBlob(), { kernels: 'fast' }), (e) => e instanceof MistralError && e.code === 'bad-request' && /"auto", "cpu" or "gpu"/.test(e.message));
   engine.terminate();
 });
