@@ -108,6 +108,11 @@ fn test() -> Result<(), String> {
                 "mistral-engine",
                 "--test",
                 "model_logits",
+                // One test at a time: wgpu's GL backend shares one EGL context per adapter and
+                // panics ("Could not lock adapter context") when a thread waits for it over a
+                // second while another runs a long submission.
+                "--",
+                "--test-threads=1",
             ],
             &[("WGPU_BACKEND", "gl")],
         ),
