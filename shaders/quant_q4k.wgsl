@@ -49,15 +49,8 @@ fn weight(gb: u32, i: u32) -> f32 {
 
 // Weights i .. i+3 of block gb (i % 4 == 0): one word of nibbles, one scale/min pair.
 fn weight4(gb: u32, i: u32) -> vec4<f32> {
-    let head = q4k[gb * 9u];
-    let dm = f16_pair(head.x);
-    let c = i >> 6u;
-    let high = (i & 32u) != 0u;
-    let l = i & 31u;
-    let word = q4k[gb * 9u + 1u + 2u * c + (l >> 4u)][(l >> 2u) & 3u];
-    let q = nibbles_f32(word, select(0u, 4u, high));
-    let sm = q4k_scale_min(q4k_scales(head), 2u * c + select(0u, 1u, high));
-    return q * (dm.x * sm.x) - vec4<f32>(dm.y * sm.y);
+    let s = sub_scale(gb, i / SUB);
+    return quants4(gb, i) * s.x + vec4<f32>(s.y);
 }
 
 // Sub-blocks for the prefill matmul (see quant_q4_0.wgsl): sub-block j is weights 32j..32j+31,

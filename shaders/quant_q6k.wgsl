@@ -31,17 +31,8 @@ fn weight(gb: u32, i: u32) -> f32 {
 
 // Weights i .. i+3 of block gb (i % 4 == 0): one word of ql, one of qh, one scale.
 fn weight4(gb: u32, i: u32) -> vec4<f32> {
-    let n = i >> 7u;
-    let m = (i >> 5u) & 3u;
-    let l = i & 31u;
-    let lo = 64u * n + l + 32u * (m & 1u);
-    let hi = 128u + 32u * n + l;
-    let ql = q6k[gb * 13u + (lo >> 4u)][(lo >> 2u) & 3u];
-    let qh = q6k[gb * 13u + (hi >> 4u)][(hi >> 2u) & 3u];
-    let q = ((u8x4(ql) >> vec4<u32>(4u * (m >> 1u))) & vec4<u32>(0xfu))
-        | (((u8x4(qh) >> vec4<u32>(2u * m)) & vec4<u32>(3u)) << vec4<u32>(4u));
-    let d = half_of(q6k_d[gb >> 1u], gb);
-    return (small_to_f32(q) - vec4<f32>(32.0)) * (d * q6k_scale(gb, 8u * n + (l >> 4u) + 2u * m));
+    let s = sub_scale(gb, i / SUB);
+    return quants4(gb, i) * s.x + vec4<f32>(s.y);
 }
 
 // Sub-blocks for the prefill matmul (see quant_q4_0.wgsl): sub-block j is weights 16j..16j+15,

@@ -6,27 +6,17 @@
 //! matmul, V is the only part apart. Logits of both kinds of file are checked against
 //! transformers by model_logits.rs.
 
+mod common;
+
 use mistral_engine::model::{GpuModel, ModelOptions};
 use mistral_engine::{GpuContext, KernelChoice, KernelFamily};
 use mistral_formats::open::open_model;
 use mistral_formats::ModelFile;
 use mistral_testdata::fixture;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 fn gpu() -> Arc<GpuContext> {
-    static CTX: OnceLock<Arc<GpuContext>> = OnceLock::new();
-    CTX.get_or_init(|| {
-        if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
-            let dir = std::env::temp_dir().join("mistral-engine-xdg-dispatches");
-            let _ = std::fs::create_dir_all(&dir);
-            std::env::set_var("XDG_RUNTIME_DIR", &dir);
-        }
-        Arc::new(
-            GpuContext::new_blocking(None)
-                .unwrap_or_else(|e| panic!("GPU tests need an adapter: {e}")),
-        )
-    })
-    .clone()
+    common::gpu_arc()
 }
 
 fn per_layer(model: &ModelFile, family: KernelFamily) -> usize {

@@ -3,27 +3,17 @@
 //! the step-by-step path (`forward_argmax` one token at a time), with both kernel families,
 //! including a stop found one step late and rolled back, and the end of a context.
 
+mod common;
+
 use mistral_engine::model::{GpuModel, ModelOptions};
 use mistral_engine::{GpuContext, KernelChoice, KernelFamily};
 use mistral_formats::open::open_model;
 use mistral_formats::ModelFile;
 use mistral_testdata::{fixture, smollm2_gguf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 fn gpu() -> Arc<GpuContext> {
-    static CTX: OnceLock<Arc<GpuContext>> = OnceLock::new();
-    CTX.get_or_init(|| {
-        if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
-            let dir = std::env::temp_dir().join("mistral-engine-xdg-generate");
-            let _ = std::fs::create_dir_all(&dir);
-            std::env::set_var("XDG_RUNTIME_DIR", &dir);
-        }
-        Arc::new(
-            GpuContext::new_blocking(None)
-                .unwrap_or_else(|e| panic!("GPU tests need an adapter: {e}")),
-        )
-    })
-    .clone()
+    common::gpu_arc()
 }
 
 fn load(model: &ModelFile, context: usize, family: KernelFamily) -> GpuModel {

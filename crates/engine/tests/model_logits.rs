@@ -12,27 +12,17 @@
 //! on lavapipe (and on GL, where `cargo xtask test` runs this file again), against the same
 //! references and tolerances as the CPU family.
 
+mod common;
+
 use mistral_engine::model::{GpuModel, ModelOptions};
 use mistral_engine::ops::KvStorage;
 use mistral_engine::{GpuContext, KernelChoice, KernelFamily};
 use mistral_formats::{npy, open::open_model, ModelFile};
 use mistral_testdata::{fixture, smollm2_gguf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 fn gpu() -> Arc<GpuContext> {
-    static CTX: OnceLock<Arc<GpuContext>> = OnceLock::new();
-    CTX.get_or_init(|| {
-        if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
-            let dir = std::env::temp_dir().join("mistral-engine-xdg-model");
-            let _ = std::fs::create_dir_all(&dir);
-            std::env::set_var("XDG_RUNTIME_DIR", &dir);
-        }
-        Arc::new(
-            GpuContext::new_blocking(None)
-                .unwrap_or_else(|e| panic!("GPU tests need an adapter: {e}")),
-        )
-    })
-    .clone()
+    common::gpu_arc()
 }
 
 fn load(model: &ModelFile, chunk: usize, kv: KvStorage, family: KernelFamily) -> GpuModel {

@@ -345,9 +345,13 @@ impl GpuModel {
         // A long chunk's layers go in several submissions (all but the last submitted here,
         // without waiting), so that no single submission runs for seconds: Windows resets a GPU
         // whose submission takes over 2 s, and other work on the GPU gets a turn.
-        let layers_per_part = (self.submit_layer_tokens / n).max(1);
-        let mut parts = graph.layer_parts(layers_per_part);
-        let last_part = parts.pop().expect("the layer stack has at least one part");
+        // Decode steps are one part: no per-token allocation.
+        let mut parts = if n > 1 {
+            graph.layer_parts((self.submit_layer_tokens / n).max(1))
+        } else {
+            Vec::new()
+        };
+        let last_part = parts.pop().unwrap_or(0..graph.layer_dispatches().len());
         for part in parts {
             let mut enc = ctx.device.create_command_encoder(&Default::default());
             graph.encode_part(&mut enc.begin_compute_pass(&Default::default()), part);

@@ -2,7 +2,7 @@
 //! run a compute pass and read results back.
 #![allow(dead_code)]
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use mistral_engine::{readback, GpuContext};
 
@@ -17,6 +17,20 @@ pub fn gpu() -> &'static GpuContext {
         eprintln!("adapter: {}", ctx.adapter);
         ctx
     })
+}
+
+/// The same kind of device, shared as the `Arc` that `GpuModel::load` takes (one per test
+/// binary; fails, never skips, without an adapter).
+pub fn gpu_arc() -> Arc<GpuContext> {
+    static CTX: OnceLock<Arc<GpuContext>> = OnceLock::new();
+    CTX.get_or_init(|| {
+        ensure_xdg_runtime_dir();
+        Arc::new(
+            GpuContext::new_blocking(None)
+                .unwrap_or_else(|e| panic!("GPU tests need an adapter: {e}")),
+        )
+    })
+    .clone()
 }
 
 /// Mesa's Vulkan loader warns (and some drivers misbehave) without XDG_RUNTIME_DIR; CI
