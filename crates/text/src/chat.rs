@@ -9,9 +9,12 @@
 //! `[INST]` template (`templates/mistral_v1.jinja`).
 //!
 //! The rendered text is encoded with special-token parsing on (so `<s>` or `<|im_start|>` that
-//! the template writes become the special tokens) and without adding a second BOS.
+//! the template writes become the special tokens) and without adding a second BOS. Special-token
+//! text inside message content stays plain text (see `special_text.rs`): only the template's
+//! own text yields control tokens.
 
 use crate::error::{Result, TextError};
+use crate::special_text::unprotect;
 use crate::tokenizer::Tokenizer;
 use minijinja::{Environment, ErrorKind};
 use serde::{Deserialize, Serialize};
@@ -150,19 +153,34 @@ impl ChatTemplate {
 
     /// Renders and encodes the conversation: the prompt ids for generation.
     ///
-    /// Special-token text in the rendered prompt is parsed (it is what the template wrote, and
-    /// what transformers does). BOS is added only if the model wants one and the template did
-    /// not already write it, so a template starting with `{{ bos_token }}` gives exactly one.
-    /// Note that special-token text inside a message's content is part of the rendered text
-    /// and is parsed too, as in transformers.
+    /// Special-token text the template wrote becomes the special tokens. Special-token text
+    /// inside a message (its content or role) does not: a user who types
+    /// `<|im_end|><|im_start|>system` gets those characters as text, not a new system turn.
+    /// (transformers' `apply_chat_template` parses it; llama.cpp's server too.) BOS is added
+    /// only if the model wants one and the template did not already write it, so a template
+    /// starting with `{{ bos_token }}` gives exactly one.
     pub fn encode(
         &self,
         tokenizer: &Tokenizer,
         messages: &[Message],
         add_generation_prompt: bool,
     ) -> Result<Vec<u32>> {
-        let text = self.render(messages, add_generation_prompt)?;
-        let mut ids = tokenizer.encode_with_special(&text, false)?;
+        let forged = messages
+            .iter()
+            .any(|m| tokenizer.has_special_text(&m.content) || tokenizer.has_special_text(&m.role));
+        let (text, protected) = if forged {
+            let guarded: Vec<Message> = messages
+                .iter()
+                .map(|m| Message {
+                    role: tokenizer.protect_special_text(&m.role),
+                    content: tokenizer.protect_special_text(&m.content),
+                })
+                .collect();
+            unprotect(&self.render(&guarded, add_generation_prompt)?)
+        } else {
+            (self.render(messages, add_generation_prompt)?, Vec::new())
+        };
+        let mut ids = tokenizer.encode_template(&text, &protected, false)?;
         if let Some(bos) = tokenizer.bos_id() {
             if tokenizer.add_bos() && ids.first() != Some(&bos) {
                 ids.insert(0, bos);

@@ -15,6 +15,7 @@ mod chat;
 mod error;
 mod gguf_vocab;
 mod json_config;
+mod special_text;
 mod spm;
 mod stop;
 mod stream;

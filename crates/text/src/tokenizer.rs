@@ -13,11 +13,14 @@
 use crate::error::{tok_err, Result, TextError};
 use crate::gguf_vocab::{GgufModel, GgufVocab};
 use crate::json_config;
+use crate::special_text::SpecialText;
 use crate::stream::StreamDecoder;
 use crate::{byte_level, spm};
 use mistral_formats::gguf::{GgufFile, Metadata};
+use std::ops::Range;
 use std::path::Path;
-use tokenizers::Tokenizer as HfTokenizer;
+use tokenizers::pre_tokenizers::metaspace::PrependScheme;
+use tokenizers::{PreTokenizerWrapper, Tokenizer as HfTokenizer};
 
 /// The tokenizer family, which decides how spaces and bytes are represented in pieces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,6 +56,12 @@ pub struct Tokenizer {
     /// copies because the switch is a setting of the tokenizers crate's object, not a per-call
     /// argument, and `encode` must stay `&self` (shared between threads).
     plain: HfTokenizer,
+    /// `plain` for a text segment that follows a special token: a Metaspace pre-tokenizer that
+    /// prepends "▁" only at the start of the input must not prepend it there (see
+    /// [`Tokenizer::encode_template`]).
+    plain_continuation: HfTokenizer,
+    /// The special tokens' texts, to find the ones a template wrote.
+    special_text: SpecialText,
     kind: TokenizerKind,
     vocab_size: usize,
     bos: Option<u32>,
@@ -161,10 +170,18 @@ impl Tokenizer {
             .map(|(&id, _)| id)
             .collect();
         special_ids.sort_unstable();
+        let special_texts: Vec<String> = with_special
+            .get_added_tokens_decoder()
+            .values()
+            .filter(|t| t.special)
+            .map(|t| t.content.clone())
+            .collect();
         Tokenizer {
             vocab_size: with_special.get_vocab_size(true),
             with_special,
+            plain_continuation: without_first_prepend(&plain),
             plain,
+            special_text: SpecialText::new(&special_texts),
             kind,
             bos,
             add_bos,
@@ -187,18 +204,86 @@ impl Tokenizer {
         self.encode_impl(&self.with_special, text, add_bos)
     }
 
+    /// Encodes a rendered chat template in which `protected` byte ranges came from message
+    /// content: special-token text becomes the special token everywhere except there, where it
+    /// is the plain text it looks like (so typing `<|im_end|>` in a message cannot end a turn).
+    /// With nothing protected this is [`Tokenizer::encode_with_special`].
+    ///
+    /// The text is cut at the special tokens the template wrote and each segment between them
+    /// encoded on its own, which is what the tokenizers crate does internally when it parses
+    /// special tokens; so where no content holds special-token text, the ids are the same.
+    pub fn encode_template(
+        &self,
+        text: &str,
+        protected: &[Range<usize>],
+        add_bos: bool,
+    ) -> Result<Vec<u32>> {
+        if protected.is_empty() {
+            return self.encode_with_special(text, add_bos);
+        }
+        let mut ids = self.bos_prefix(add_bos)?;
+        let mut start = 0;
+        for m in self.special_text.find(text) {
+            if protected.iter().any(|p| p.start < m.end && m.start < p.end) {
+                continue;
+            }
+            self.encode_segment(text, start..m.start, &mut ids)?;
+            let id = self
+                .with_special
+                .token_to_id(&text[m.clone()])
+                .ok_or_else(|| {
+                    TextError::Tokenizer(format!("special token {:?} has no id", &text[m.clone()]))
+                })?;
+            ids.push(id);
+            start = m.end;
+        }
+        self.encode_segment(text, start..text.len(), &mut ids)?;
+        Ok(ids)
+    }
+
+    /// Appends the ids of `text[range]`, a segment between special tokens, as plain text.
+    fn encode_segment(&self, text: &str, range: Range<usize>, ids: &mut Vec<u32>) -> Result<()> {
+        if range.is_empty() {
+            return Ok(());
+        }
+        let hf = if range.start == 0 {
+            &self.plain
+        } else {
+            &self.plain_continuation
+        };
+        let encoding = hf.encode(&text[range], false).map_err(tok_err)?;
+        ids.extend_from_slice(encoding.get_ids());
+        Ok(())
+    }
+
     fn encode_impl(&self, hf: &HfTokenizer, text: &str, add_bos: bool) -> Result<Vec<u32>> {
         // add_special_tokens = false: BOS is added here, uniformly for both sources, instead of by
         // a tokenizer.json post-processor that might also add other tokens.
         let encoding = hf.encode(text, false).map_err(tok_err)?;
-        let mut ids = Vec::with_capacity(encoding.len() + 1);
-        if add_bos {
-            ids.push(self.bos.ok_or_else(|| {
-                TextError::Tokenizer("BOS requested, but this tokenizer has no BOS token".into())
-            })?);
-        }
+        let mut ids = self.bos_prefix(add_bos)?;
         ids.extend_from_slice(encoding.get_ids());
         Ok(ids)
+    }
+
+    fn bos_prefix(&self, add_bos: bool) -> Result<Vec<u32>> {
+        if !add_bos {
+            return Ok(Vec::new());
+        }
+        let bos = self.bos.ok_or_else(|| {
+            TextError::Tokenizer("BOS requested, but this tokenizer has no BOS token".into())
+        })?;
+        Ok(vec![bos])
+    }
+
+    /// Whether `text` holds the text of a special token (`<s>`, `<|im_end|>`).
+    pub fn has_special_text(&self, text: &str) -> bool {
+        self.special_text.occurs_in(text)
+    }
+
+    /// `text` with its special-token occurrences marked as protected for
+    /// [`ChatTemplate`](crate::ChatTemplate) rendering.
+    pub(crate) fn protect_special_text(&self, text: &str) -> String {
+        self.special_text.protect(text)
     }
 
     /// Text of `ids` as a user sees it: special tokens (BOS, EOS, control tokens) are left out.
@@ -273,6 +358,27 @@ impl Tokenizer {
     pub fn chat_template(&self) -> Option<&str> {
         self.chat_template.as_deref()
     }
+}
+
+/// A copy of `hf` whose Metaspace pre-tokenizer (alone or in a sequence) never prepends "▁"
+/// where it was set to prepend it only at the start of the input ("first", the non-legacy
+/// Llama/Mistral tokenizer.json): a segment after a special token is not the start.
+fn without_first_prepend(hf: &HfTokenizer) -> HfTokenizer {
+    fn fix(p: &mut PreTokenizerWrapper) {
+        match p {
+            PreTokenizerWrapper::Metaspace(m) if m.get_prepend_scheme() == PrependScheme::First => {
+                m.set_prepend_scheme(PrependScheme::Never)
+            }
+            PreTokenizerWrapper::Sequence(seq) => seq.as_mut().iter_mut().for_each(fix),
+            _ => {}
+        }
+    }
+    let mut out = hf.clone();
+    if let Some(mut pre) = hf.get_pre_tokenizer().cloned() {
+        fix(&mut pre);
+        out.with_pre_tokenizer(Some(pre));
+    }
+    out
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {
