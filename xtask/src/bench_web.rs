@@ -44,10 +44,10 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
             Command::new("npm").args(["ci", "--no-audit", "--no-fund"]),
         )?;
     }
-    let site = Server::start(&build_web::site_dir(), 0)?;
+    let site = Server::site(&build_web::site_dir(), 0)?;
     let dir = model.parent().ok_or("the model has no folder")?;
     let name = model.file_name().ok_or("no file name")?.to_string_lossy();
-    let models = Server::start(dir, 0)?;
+    let models = Server::models(dir, 0)?;
     run(Command::new("node")
         .arg(e2e.join("bench.mjs"))
         .env("PAGE_URL", format!("{}/", site.url()))

@@ -22,7 +22,6 @@ mod build_web;
 mod demo;
 mod fuzz;
 mod gpu_report;
-mod http1;
 mod npm_pack_check;
 mod serve;
 mod serve_web;

@@ -63,7 +63,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         Some(dir) => Some(dir),
         None => Some(root().join(".cache/smollm2")).filter(|d| d.is_dir()),
     };
-    let site = Server::start(&site_dir, args.port)?;
+    let site = Server::site(&site_dir, args.port)?;
     println!("site:   {}/  ({})", site.url(), site_dir.display());
     // Kept alive until the site server returns (never: Ctrl-C).
     let _model_server = match models {
@@ -75,7 +75,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
                     .checked_add(1)
                     .ok_or("--port 65535 leaves no port for models")?
             };
-            let server = Server::start(&dir, port)?;
+            let server = Server::models(&dir, port)?;
             println!(
                 "models: {}/  ({}; counts at /__requests)",
                 server.url(),
@@ -109,7 +109,8 @@ pub fn serve_dir(args: &[String]) -> Result<(), String> {
     let (Some(dir), None, true) = (args.dir, &args.models, args.build) else {
         return Err(usage.into());
     };
-    let server = Server::start(&dir, args.port)?;
+    // CORS too: any page may fetch from it, as from the models server.
+    let server = Server::models(&dir, args.port)?;
     println!("{}/  ({})   (Ctrl-C stops)", server.url(), dir.display());
     server.wait();
     Ok(())

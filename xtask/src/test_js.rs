@@ -91,9 +91,9 @@ fn e2e() -> Result<Counts, (Counts, String)> {
     let model = crate::demo::smollm2().map_err(fail)?;
     let model_dir = model.parent().expect("the model lives in a folder");
     let name = model.file_name().expect("a file").to_string_lossy();
-    let site = Server::start(&build_web::site_dir(), 0).map_err(fail)?;
+    let site = Server::site(&build_web::site_dir(), 0).map_err(fail)?;
     // A second origin, as a Hugging Face URL would be: CORS and range requests are exercised.
-    let models = Server::start(model_dir, 0).map_err(fail)?;
+    let models = Server::models(model_dir, 0).map_err(fail)?;
     let artifacts = root().join("target/e2e");
     std::fs::create_dir_all(&artifacts).map_err(|e| fail(e.to_string()))?;
     let mut cmd = Command::new("node");
