@@ -10,6 +10,7 @@ mod completion;
 mod errors;
 mod info;
 mod loader;
+mod panic;
 
 use std::rc::Rc;
 use std::sync::Arc;
@@ -28,6 +29,7 @@ use errors::Code;
 pub use errors::{webgpu_available, NO_WEBGPU};
 pub use errors::{WebError, WebResult};
 pub use loader::RangeReader;
+pub use panic::take as take_panic;
 
 /// Options of `loadModel`, as JSON.
 #[derive(Deserialize, Default)]
@@ -66,6 +68,8 @@ pub struct Engine {
 impl Engine {
     /// Opens the browser's WebGPU adapter and a device with the adapter's limits.
     pub async fn create() -> Result<Engine, JsValue> {
+        // Before anything can panic: a panic then reaches JavaScript with its message.
+        panic::install();
         if !webgpu_available() {
             return Err(WebError::new(Code::NoWebgpu, NO_WEBGPU).into());
         }

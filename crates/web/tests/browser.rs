@@ -493,6 +493,35 @@ async fn a_lost_device_is_reported_and_a_new_engine_works() {
     assert_eq!(fresh.logits(ids()).await.unwrap().len(), ids().len() * 512);
 }
 
+/// A Rust panic (wasm32 aborts: the call traps) keeps its message for JavaScript, which the npm
+/// package turns into a MistralError of code "internal"; a new engine works afterwards.
+#[wasm_bindgen_test]
+async fn a_panic_keeps_its_message_and_a_new_engine_works() {
+    let _first = Engine::create().await.unwrap(); // installs the panic hook
+    assert!(mistral_web::take_panic().is_none());
+    // Called through JavaScript, as the package calls the engine, so the trap is a catchable
+    // exception rather than the end of this test.
+    let exports = wasm_bindgen::exports();
+    let name = js_sys::Object::keys(exports.unchecked_ref())
+        .iter()
+        .find(|k| {
+            k.as_string()
+                .is_some_and(|k| k.contains("panicNowForTests"))
+        })
+        .expect("the test-only panicking export");
+    let f: js_sys::Function = js_sys::Reflect::get(&exports, &name)
+        .unwrap()
+        .unchecked_into();
+    let trap = js_sys::Reflect::apply(&f, &wasm_bindgen::JsValue::UNDEFINED, &js_sys::Array::new())
+        .expect_err("it panics");
+    console_log!("the trap JavaScript sees: {trap:?}");
+    let message = mistral_web::take_panic().expect("the hook kept the message");
+    assert!(message.contains("panic requested by a test"), "{message}");
+    assert!(mistral_web::take_panic().is_none(), "taken once");
+    let mut fresh = engine_with(&LoadOptions::default()).await;
+    assert_eq!(fresh.logits(ids()).await.unwrap().len(), ids().len() * 512);
+}
+
 mod web_sys_like {
     use wasm_bindgen::prelude::*;
 

@@ -18,6 +18,8 @@ export interface CacheMeta {
   lastModified: string | null;
   chunkSize: number;
   complete: boolean;
+  /** The SHA-256 the complete file was verified against, if one was known (absent: none). */
+  sha256?: string | null;
 }
 
 /** `url` made absolute (against the page's base URI or the worker's location) and without its fragment. */
@@ -27,6 +29,12 @@ export function absoluteUrl(url: string | URL): string {
   const u = base !== undefined ? new URL(String(url), base) : new URL(String(url));
   u.hash = '';
   return u.href;
+}
+
+/** `url` made absolute like {@link absoluteUrl}, its fragment kept (it may carry `#sha256=`). */
+export function absoluteUrlKeepingHash(url: string | URL): string {
+  const hash = new URL(String(url), 'http://x/').hash;
+  return absoluteUrl(url) + hash;
 }
 
 function withParam(url: string, param: string, value: string): string {
@@ -94,10 +102,18 @@ export class ModelCache {
     return set;
   }
 
-  async getChunk(index: number): Promise<Uint8Array | null> {
-    const res = await this.cache.match(chunkKey(this.url, index));
+  /**
+   * Chunk `index`, or null when it is not stored. One of another length than `expected` (a
+   * damaged entry) is deleted and reported missing: it is fetched again, never padded.
+   */
+  async getChunk(index: number, expected: number): Promise<Uint8Array | null> {
+    const key = chunkKey(this.url, index);
+    const res = await this.cache.match(key);
     if (res === undefined) return null;
-    return new Uint8Array(await res.arrayBuffer());
+    const data = new Uint8Array(await res.arrayBuffer());
+    if (data.byteLength === expected) return data;
+    await this.cache.delete(key);
+    return null;
   }
 
   async putChunk(index: number, data: Uint8Array): Promise<void> {

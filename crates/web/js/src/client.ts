@@ -1,9 +1,10 @@
 // MistralEngine in the page, proxied over postMessage to the engine's worker.
-import { absoluteUrl, requestPersistence } from './cache.js';
+import { absoluteUrl, absoluteUrlKeepingHash, requestPersistence } from './cache.js';
 import { abortError, deserializeError, MistralError, type SerializedError } from './errors.js';
 import type { CallMessage, MessageEndpoint, Method, ReplyMessage } from './protocol.js';
 import { cloneableRequest } from './request.js';
 import { PushStream } from './stream.js';
+import { Watchdog } from './watchdog.js';
 import type {
   AdapterInfo, ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatCompletions, CreateEngineOptions,
   LoadOptions, LoadProgress, MistralEngine, ModelInfo,
@@ -23,14 +24,28 @@ export interface WorkerLike extends MessageEndpoint {
   terminate?(): void;
 }
 
+/** The default of {@link CreateEngineOptions.watchdogMs}. */
+export const DEFAULT_WATCHDOG_MS = 30_000;
+
 export class WorkerEngine implements MistralEngine {
   readonly chat: { completions: ChatCompletions };
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private dead: MistralError | null = null;
+  private readonly watchdog: Watchdog;
 
-  constructor(private readonly worker: WorkerLike) {
-    worker.addEventListener('message', (ev: MessageEvent) => this.onMessage(ev.data as ReplyMessage));
+  constructor(private readonly worker: WorkerLike, options: { watchdogMs?: number } = {}) {
+    const timeout = options.watchdogMs ?? DEFAULT_WATCHDOG_MS;
+    this.watchdog = new Watchdog(timeout, () => this.notify('ping', []), () => {
+      this.worker.terminate?.();
+      this.die(new MistralError('unresponsive',
+        `The engine's worker did not answer for ${Math.round(timeout / 1000)} s and was terminated (a chat template or ` +
+        'model file that makes the engine loop forever?). Create a new engine (createEngine) to carry on.'));
+    });
+    worker.addEventListener('message', (ev: MessageEvent) => {
+      this.watchdog.heard();
+      this.onMessage(ev.data as ReplyMessage);
+    });
     worker.addEventListener('error', (ev: Event) => {
       const detail = (ev as ErrorEvent).message;
       this.die(new MistralError('worker', `The engine's worker failed${detail ? `: ${detail}` : ''} ` +
@@ -59,10 +74,12 @@ export class WorkerEngine implements MistralEngine {
       this.pending.delete(m.id);
       p.resolve(m.result);
     }
+    this.watchdog.busy(this.pending.size > 0);
   }
 
   private die(e: MistralError): void {
     if (this.dead === null) this.dead = e;
+    this.watchdog.stop();
     for (const p of this.pending.values()) p.reject(e);
     this.pending.clear();
   }
@@ -80,6 +97,7 @@ export class WorkerEngine implements MistralEngine {
       this.pending.delete(id);
       return { id, promise: Promise.reject(new MistralError('bad-request', `Could not send the call to the worker: ${String(e)}`)) };
     }
+    this.watchdog.busy(true);
     return { id, promise };
   }
 
@@ -111,13 +129,15 @@ export class WorkerEngine implements MistralEngine {
     if (options.prefillChunk !== undefined) opts.prefillChunk = options.prefillChunk;
     if (options.kvPrecision !== undefined) opts.kvPrecision = options.kvPrecision;
     if (options.kernels !== undefined) opts.kernels = options.kernels;
+    if (options.sha256 !== undefined) opts.sha256 = options.sha256;
     const extra: Omit<Pending, 'resolve' | 'reject'> = {};
     if (onProgress !== undefined) {
       extra.onProgress = (p) => {
         try { onProgress(p); } catch (e) { console.error('mistral-wgpu: onProgress threw', e); }
       };
     }
-    const { id, promise } = this.call<ModelInfo>('loadModel', [isBlob ? source : absoluteUrl(source as string | URL), opts], extra);
+    // The URL keeps its fragment: a #sha256= there names the file's digest.
+    const { id, promise } = this.call<ModelInfo>('loadModel', [isBlob ? source : absoluteUrlKeepingHash(source as string | URL), opts], extra);
     const onAbort = (): void => this.notify('abortLoad', [id]);
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -173,7 +193,7 @@ export async function createEngine(options: CreateEngineOptions = {}): Promise<M
     return LocalEngine.create(wasmUrl === undefined ? {} : { wasmUrl });
   }
   const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'mistral-wgpu' });
-  const engine = new WorkerEngine(worker);
+  const engine = new WorkerEngine(worker, options.watchdogMs === undefined ? {} : { watchdogMs: options.watchdogMs });
   try {
     await engine.init(wasmUrl);
   } catch (e) {

@@ -1,7 +1,10 @@
 // The engine logic around the wasm Engine, usable on any thread (the worker runs it; so does
 // createEngine({ worker: false })). One operation runs at a time; abort() acts at once.
 import { abortError, MistralError, toMistralError } from './errors.js';
+import { digestOption, type ExpectedDigest, splitModelUrl } from './integrity.js';
 import { blobReader, type ChunkedReader, type ReadKind, urlReader } from './loader.js';
+import { withUrlLock } from './locks.js';
+import { claimPanicTrap, crashError, type PanicApi, takePanic, watchPanics } from './panics.js';
 import { completionHeader, makeChunk, makeCompletion, makeUsage, type WasmUsage } from './openai.js';
 import { ProgressThrottle } from './progress.js';
 import { normalizeRequest } from './request.js';
@@ -27,12 +30,14 @@ export interface WasmEngine {
   step(): Promise<unknown>;
   endChat(): string;
   free(): void;
+  /** Test-only: a Rust panic inside an async call (crates/web/src/panic.rs). */
+  panicForTests?(message: string): Promise<unknown>;
 }
 
 /** The wasm-bindgen module (`wasm/mistral_web.js`). */
 export interface WasmModule {
   default: (input?: unknown) => Promise<unknown>;
-  Engine: { create(): Promise<WasmEngine>; wasmMemoryBytes(): number };
+  Engine: PanicApi & { create(): Promise<WasmEngine>; wasmMemoryBytes(): number };
 }
 
 export interface CoreOptions {
@@ -48,6 +53,7 @@ export interface CoreLoadOptions {
   prefillChunk?: number;
   kvPrecision?: 'auto' | 'f32' | 'f16';
   kernels?: KernelChoice;
+  sha256?: string;
   signal?: AbortSignal;
   onProgress?: (p: LoadProgress) => void;
 }
@@ -94,14 +100,42 @@ interface StepResult {
 
 const DEVICE_LOST_HINT = ' The GPU device was lost; the next loadModel() re-creates it: load the model again.';
 
+const CHANGED_AGAIN = ' It changed again while downloading afresh: load it again later.';
+
 export class EngineCore {
   private lock: Promise<unknown> = Promise.resolve();
   private lost = false;
   private info: ModelInfo | null = null;
   private current: AbortHandle | null = null;
   private disposed = false;
+  /** Set by a Rust panic: this wasm Engine is unusable (the next loadModel creates another). */
+  private crash: MistralError | null = null;
+  /** Rejects at the next panic: what wasm calls race against (theirs may never settle). */
+  private crashed!: Promise<never>;
+  private rejectCrashed!: (e: MistralError) => void;
+  private readonly unwatch: () => void;
 
-  private constructor(private readonly wasm: WasmModule, private engine: WasmEngine) {}
+  private constructor(private readonly wasm: WasmModule, private engine: WasmEngine) {
+    this.armCrash();
+    this.unwatch = watchPanics(wasm.Engine, (message) => this.onPanic(message));
+  }
+
+  private armCrash(): void {
+    this.crashed = new Promise<never>((_, reject) => { this.rejectCrashed = reject; });
+    this.crashed.catch(() => undefined);
+  }
+
+  private onPanic(message: string): void {
+    if (this.crash !== null) return;
+    this.crash = crashError(message);
+    this.info = null;
+    this.rejectCrashed(this.crash);
+  }
+
+  /** A wasm call's Promise, rejected by a panic (after which it would never settle). */
+  private guard<T>(p: Promise<T>): Promise<T> {
+    return Promise.race([p, this.crashed]);
+  }
 
   /** Initialises the wasm module (once) and opens the GPU device. */
   static async create(opts: CoreOptions = {}): Promise<EngineCore> {
@@ -125,8 +159,16 @@ export class EngineCore {
     return run;
   }
 
-  /** Maps an error, remembering a lost device. */
+  /** Maps an error, remembering a lost device or a panic. */
   private fail(e: unknown): MistralError {
+    if (this.crash === null) {
+      const message = takePanic(this.wasm.Engine);
+      if (message !== null) this.onPanic(message);
+    }
+    if (this.crash !== null) {
+      claimPanicTrap(e); // caught here: not an uncaught error later
+      return this.crash;
+    }
     const m = toMistralError(e);
     if (m.code === 'device-lost') {
       this.lost = true;
@@ -137,6 +179,7 @@ export class EngineCore {
   }
 
   private requireDevice(): void {
+    if (this.crash !== null) throw this.crash;
     if (this.lost) throw new MistralError('device-lost', `The GPU device was lost.${DEVICE_LOST_HINT}`);
   }
 
@@ -150,12 +193,15 @@ export class EngineCore {
     return this.exclusive(async () => {
       const { signal } = opts;
       if (signal?.aborted) throw abortError(signal.reason);
-      if (this.lost) {
-        try { this.engine.free(); } catch { /* already gone */ }
+      if (this.lost || this.crash !== null) {
+        // A crashed Engine stays borrowed by the call that panicked: free() would throw.
+        if (this.crash === null) try { this.engine.free(); } catch { /* already gone */ }
+        this.crash = null;
+        this.armCrash();
         try {
-          this.engine = await this.wasm.Engine.create();
+          this.engine = await this.guard(this.wasm.Engine.create());
         } catch (e) {
-          throw toMistralError(e);
+          throw this.fail(e);
         }
         this.lost = false;
       }
@@ -165,60 +211,89 @@ export class EngineCore {
       }
 
       const throttle = new ProgressThrottle(opts.onProgress ?? (() => undefined));
-      const isBlob = typeof source !== 'string';
-      let wasmPhase = '';
-      let reader: ChunkedReader | null = null;
-      const onBytes = (kind: ReadKind, local: number, position: number, size: number): void => {
-        if (isBlob) return;
-        if (kind === 'download') throttle.report('download', local, size);
-        else if (wasmPhase === 'upload') throttle.report('cache', position, size);
-      };
-      reader = isBlob ? blobReader(source, { onBytes }, signal) : await urlReader(source, { cache: opts.cache !== false, signal, onBytes });
-      const r = reader;
-      const onWasmProgress = (phase: string, done: number, total: number): void => {
-        wasmPhase = phase;
-        switch (phase) {
-          case 'header':
-          case 'compile':
-            throttle.report(phase, done, total);
-            break;
-          case 'upload':
-            if (isBlob) throttle.report('upload', done, total);
-            else if (r.source === 'cache') throttle.report('cache', r.position, r.size);
-            break;
-          case 'ready':
-            throttle.report('ready', r.size, r.size);
-            break;
-          default:
-            break;
+      if (typeof source !== 'string') return this.loadOnce(source, opts, throttle, null);
+      const { url, digest: fromUrl } = splitModelUrl(source);
+      const digest = digestOption(opts.sha256) ?? fromUrl;
+      // A file replaced on the server mid-download loses its cached chunks; start over once.
+      const load = async (): Promise<ModelInfo> => {
+        try {
+          return await this.loadOnce(url, opts, throttle, digest);
+        } catch (e) {
+          if (!(e instanceof MistralError) || e.code !== 'file-changed' || signal?.aborted) throw e;
+          throttle.report('download', 0, 0, 'The file changed on the server: the old chunks were discarded and the download restarts');
+        }
+        try {
+          return await this.loadOnce(url, opts, throttle, digest);
+        } catch (e) {
+          if (e instanceof MistralError && e.code === 'file-changed') throw new MistralError('file-changed', e.message + CHANGED_AGAIN);
+          throw e;
         }
       };
-      const wasmOptions: Record<string, number | string> = {};
-      if (opts.contextLength !== undefined) wasmOptions.contextLength = opts.contextLength;
-      if (opts.prefillChunk !== undefined) wasmOptions.prefillChunk = opts.prefillChunk;
-      if (opts.kvPrecision !== undefined) wasmOptions.kvPrecision = opts.kvPrecision;
-      if (opts.kernels !== undefined) wasmOptions.kernels = opts.kernels;
-
-      let infoJson: unknown;
-      try {
-        infoJson = await this.engine.loadModel(
-          { size: r.size, read: (offset, length) => r.read(offset, length) },
-          JSON.stringify(wasmOptions),
-          onWasmProgress,
-        );
-        if (signal?.aborted) throw abortError(signal.reason);
-      } catch (e) {
-        // The wasm may wrap the reader's error: report the reader's own (network, quota, aborted).
-        const err = signal?.aborted ? abortError(signal.reason) : r.error ?? this.fail(e);
-        if (!this.lost) {
-          try { this.engine.unload(); } catch { /* nothing loaded */ }
-        }
-        throw err;
-      }
-      this.info = parse<ModelInfo>(infoJson, 'model info');
-      if (wasmPhase !== 'ready') throttle.report('ready', r.size, r.size);
-      return this.info;
+      if (opts.cache === false) return load();
+      // Another tab loading the same URL goes first; this one then reads its cache entry.
+      return withUrlLock(url, signal, () => throttle.report('wait', 0, 0), load);
     });
+  }
+
+  private async loadOnce(source: string | Blob, opts: CoreLoadOptions, throttle: ProgressThrottle, digest: ExpectedDigest | null): Promise<ModelInfo> {
+    const { signal } = opts;
+    const isBlob = typeof source !== 'string';
+    let wasmPhase = '';
+    const onBytes = (kind: ReadKind, local: number, position: number, size: number): void => {
+      if (isBlob) return;
+      if (kind === 'download') throttle.report('download', local, size);
+      else if (wasmPhase === 'upload') throttle.report('cache', position, size);
+    };
+    const onNotice = (text: string): void => throttle.report('download', 0, 0, text);
+    const r: ChunkedReader = isBlob
+      ? blobReader(source, { onBytes }, signal)
+      : await urlReader(source, { cache: opts.cache !== false, signal, onBytes, onNotice, digest });
+    const onWasmProgress = (phase: string, done: number, total: number): void => {
+      wasmPhase = phase;
+      switch (phase) {
+        case 'header':
+        case 'compile':
+          throttle.report(phase, done, total);
+          break;
+        case 'upload':
+          if (isBlob) throttle.report('upload', done, total);
+          else if (r.source === 'cache') throttle.report('cache', r.position, r.size);
+          break;
+        case 'ready':
+          break; // after the reader's finish (the digest check)
+        default:
+          break;
+      }
+    };
+    const wasmOptions: Record<string, number | string> = {};
+    if (opts.contextLength !== undefined) wasmOptions.contextLength = opts.contextLength;
+    if (opts.prefillChunk !== undefined) wasmOptions.prefillChunk = opts.prefillChunk;
+    if (opts.kvPrecision !== undefined) wasmOptions.kvPrecision = opts.kvPrecision;
+    if (opts.kernels !== undefined) wasmOptions.kernels = opts.kernels;
+
+    let infoJson: unknown;
+    try {
+      infoJson = await this.guard(this.engine.loadModel(
+        { size: r.size, read: (offset, length) => r.read(offset, length) },
+        JSON.stringify(wasmOptions),
+        onWasmProgress,
+      ));
+      if (signal?.aborted) throw abortError(signal.reason);
+      // The SHA-256 is checked (and the cache entry completed) before the model counts as loaded.
+      await r.finish();
+    } catch (e) {
+      // The wasm may wrap the reader's error: report the reader's own (network, quota, aborted),
+      // unless the engine panicked.
+      const failure = this.fail(e); // notices a panic or a lost device
+      const err = signal?.aborted ? abortError(signal.reason) : this.crash ?? r.error ?? failure;
+      if (!this.lost && this.crash === null) {
+        try { this.engine.unload(); } catch { /* nothing loaded */ }
+      }
+      throw err;
+    }
+    this.info = parse<ModelInfo>(infoJson, 'model info');
+    throttle.report('ready', r.size, r.size);
+    return this.info;
   }
 
   /**
@@ -247,7 +322,7 @@ export class EngineCore {
       try {
         onChunk?.(makeChunk(header, { role: 'assistant', content: '' }));
         while (!handle.aborted) {
-          const step = parse<StepResult>(await this.engine.step(), 'step result');
+          const step = parse<StepResult>(await this.guard(this.engine.step()), 'step result');
           if (step.text) {
             content += step.text;
             onChunk?.(makeChunk(header, { content: step.text }));
@@ -260,7 +335,7 @@ export class EngineCore {
       } catch (e) {
         this.current = null;
         const err = this.fail(e);
-        if (!this.lost) {
+        if (!this.lost && this.crash === null) {
           try { this.engine.endChat(); } catch { /* already ended */ }
         }
         throw err;
@@ -292,17 +367,18 @@ export class EngineCore {
   unload(): Promise<void> {
     return this.exclusive(async () => {
       this.info = null;
-      if (this.lost) return;
+      if (this.lost || this.crash !== null) return;
       try { this.engine.unload(); } catch (e) { throw this.fail(e); }
     });
   }
 
   adapterInfo(): AdapterInfo {
+    if (this.crash !== null) throw this.crash;
     return parse<AdapterInfo>(this.engine.adapterInfo(), 'adapter info');
   }
 
   modelInfo(): ModelInfo | null {
-    if (this.lost) return null;
+    if (this.lost || this.crash !== null) return null;
     const json = this.engine.modelInfo();
     return json === undefined || json === null ? null : parse<ModelInfo>(json, 'model info');
   }
@@ -312,7 +388,7 @@ export class EngineCore {
     return this.exclusive(async () => {
       this.requireModel();
       try {
-        return await this.engine.logits(ids);
+        return await this.guard(this.engine.logits(ids));
       } catch (e) {
         throw this.fail(e);
       }
@@ -323,10 +399,27 @@ export class EngineCore {
     return this.wasm.Engine.wasmMemoryBytes();
   }
 
+  /**
+   * Test-only: makes the wasm engine panic inside an async call, as a bug in `loadModel` or
+   * `step` would. Rejects with code `internal` carrying the panic's message.
+   */
+  debugPanic(message: string): Promise<void> {
+    return this.exclusive(async () => {
+      this.requireDevice();
+      if (this.engine.panicForTests === undefined) throw new MistralError('internal', 'This wasm build has no panicForTests');
+      try {
+        await this.guard(this.engine.panicForTests(message));
+      } catch (e) {
+        throw this.fail(e);
+      }
+    });
+  }
+
   /** Frees the engine; every later call fails. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.unwatch();
     this.abort();
     void this.lock.then(() => {
       try { this.engine.free(); } catch { /* freed */ }

@@ -26,11 +26,19 @@ export type MistralErrorCode =
   | 'aborted'
   /** The worker failed to start or was terminated. */
   | 'worker'
+  /** The file changed on the server during the download (its cached chunks were discarded). */
+  | 'file-changed'
+  /** The file's SHA-256 is not the expected one (its cached copy was deleted). */
+  | 'integrity'
+  /** The worker stopped answering and was terminated (a chat template or model that never finishes?). */
+  | 'unresponsive'
+  /** A bug, such as a Rust panic in the engine (the message carries it). */
   | 'internal';
 
 const CODES: ReadonlySet<string> = new Set<MistralErrorCode>([
   'no-webgpu', 'no-adapter', 'limits', 'out-of-memory', 'device-lost', 'unsupported-file',
-  'bad-request', 'context', 'no-model', 'network', 'quota', 'aborted', 'worker', 'internal',
+  'bad-request', 'context', 'no-model', 'network', 'quota', 'aborted', 'worker', 'file-changed',
+  'integrity', 'unresponsive', 'internal',
 ]);
 
 /** Every error of mistral-wgpu: switch on `code`. */

@@ -1,5 +1,5 @@
 // MistralEngine on the calling thread: createEngine({ worker: false }).
-import { absoluteUrl, requestPersistence } from './cache.js';
+import { absoluteUrlKeepingHash, requestPersistence } from './cache.js';
 import { EngineCore, type AbortHandle, type CoreOptions } from './engine-core.js';
 import { MistralError } from './errors.js';
 import { PushStream } from './stream.js';
@@ -40,7 +40,7 @@ export class LocalEngine implements MistralEngine {
     this.alive();
     const isBlob = typeof Blob !== 'undefined' && source instanceof Blob;
     if (!isBlob && options.cache !== false) requestPersistence();
-    return this.core.loadModel(isBlob ? source : absoluteUrl(source as string | URL), options);
+    return this.core.loadModel(isBlob ? source : absoluteUrlKeepingHash(source as string | URL), options);
   }
 
   abort(): void {

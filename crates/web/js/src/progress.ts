@@ -20,6 +20,7 @@ export function formatRatio(loaded: number, total: number): string {
 }
 
 const LABELS: Record<LoadPhase, string> = {
+  wait: 'Waiting for another tab that is loading this model',
   header: 'Reading the model header',
   download: 'Downloading',
   cache: 'Reading from cache',
@@ -31,14 +32,14 @@ const LABELS: Record<LoadPhase, string> = {
 /** The human readable text of a progress event. */
 export function progressText(phase: LoadPhase, loaded: number, total: number): string {
   const label = LABELS[phase];
-  if (phase === 'ready' || phase === 'compile' || total <= 0) return label;
+  if (phase === 'ready' || phase === 'compile' || phase === 'wait' || total <= 0) return label;
   if (phase === 'header') return label;
   const pct = Math.min(100, Math.floor((loaded / total) * 100));
   return `${label} ${formatRatio(Math.min(loaded, total), total)} (${pct}%)`;
 }
 
-export function makeProgress(phase: LoadPhase, loaded: number, total: number): LoadProgress {
-  return { phase, loaded, total, text: progressText(phase, loaded, total) };
+export function makeProgress(phase: LoadPhase, loaded: number, total: number, text?: string): LoadProgress {
+  return { phase, loaded, total, text: text ?? progressText(phase, loaded, total) };
 }
 
 /**
@@ -55,14 +56,15 @@ export class ProgressThrottle {
     private readonly now: () => number = () => Date.now(),
   ) {}
 
-  report(phase: LoadPhase, loaded: number, total: number): void {
+  /** `text` replaces the usual text (a notice, e.g. that the download restarts): always delivered. */
+  report(phase: LoadPhase, loaded: number, total: number, text?: string): void {
     const t = this.now();
-    const force = phase !== this.lastPhase || (total > 0 && loaded >= total);
+    const force = text !== undefined || phase !== this.lastPhase || (total > 0 && loaded >= total);
     if (!force && t - this.last < this.intervalMs) return;
     this.last = t;
     this.lastPhase = phase;
     try {
-      this.emit(makeProgress(phase, loaded, total));
+      this.emit(makeProgress(phase, loaded, total, text));
     } catch (e) {
       // A throwing callback must not break loading.
       console.error('mistral-wgpu: onProgress threw', e);

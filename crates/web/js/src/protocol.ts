@@ -4,9 +4,12 @@ import type { ChatCompletionChunk, LoadProgress } from './types.js';
 
 export type Method =
   | 'init' | 'loadModel' | 'chat' | 'abort' | 'abortLoad' | 'reset' | 'unload'
-  | 'adapterInfo' | 'modelInfo' | 'logits' | 'wasmMemoryBytes';
+  | 'adapterInfo' | 'modelInfo' | 'logits' | 'wasmMemoryBytes' | 'ping';
 
-/** Page to worker. `abort` takes the id of a `chat` call (none: the running one); `abortLoad` the id of a `loadModel` call. */
+/**
+ * Page to worker. `abort` takes the id of a `chat` call (none: the running one); `abortLoad` the
+ * id of a `loadModel` call; `ping` is answered at once (the client's watchdog).
+ */
 export interface CallMessage {
   id: number;
   method: Method;

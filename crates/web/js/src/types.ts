@@ -9,6 +9,13 @@ export interface CreateEngineOptions {
   worker?: boolean;
   /** Where the `.wasm` file is served from (default: next to the package's `wasm/mistral_web.js`). */
   wasmUrl?: string | URL;
+  /**
+   * Milliseconds the worker may go without answering while a call runs (default 30000; 0: never
+   * give up). Past it the worker is terminated and calls reject with code `unresponsive`: a
+   * synchronous loop in the engine (a hostile chat template) cannot be interrupted otherwise.
+   * Only with `worker: true`: an engine on the calling thread blocks that thread instead.
+   */
+  watchdogMs?: number;
 }
 
 /** Options of {@link MistralEngine.loadModel}. */
@@ -40,6 +47,13 @@ export interface LoadOptions {
    * same logits up to summation order. Any other value rejects with `bad-request`.
    */
   kernels?: KernelChoice;
+  /**
+   * The file's SHA-256 (64 hex digits). Without it, a `#sha256=<hex>` fragment of the URL, or a
+   * digest the server states (`Repr-Digest`/`Digest: sha-256=`, `X-Linked-Etag`, Hugging Face's
+   * ETag), is used. The file is hashed as it streams and verified before its cache entry is
+   * marked complete; a mismatch rejects with code `integrity` and deletes the cached copy.
+   */
+  sha256?: string;
 }
 
 /** The two kernel families (see {@link LoadOptions.kernels}). */
@@ -47,7 +61,8 @@ export type KernelFamily = 'cpu' | 'gpu';
 /** A kernel family, or `'auto'` for the engine's pick for the adapter. */
 export type KernelChoice = 'auto' | KernelFamily;
 
-export type LoadPhase = 'header' | 'download' | 'cache' | 'compile' | 'upload' | 'ready';
+/** `wait`: another tab (or worker) is loading the same URL; this load goes on from the cache after it. */
+export type LoadPhase = 'wait' | 'header' | 'download' | 'cache' | 'compile' | 'upload' | 'ready';
 
 /** A loading progress event. `loaded` and `total` are bytes (0 where a phase has no size). */
 export interface LoadProgress {

@@ -18,6 +18,10 @@ export function serveEngine(port: MessageEndpoint, coreOptions: CoreOptions = {}
   async function handle(msg: CallMessage): Promise<void> {
     const { id, method, args } = msg;
     switch (method) {
+      case 'ping':
+        // Answered whenever the thread is free: what the client's watchdog listens for.
+        post({ id, result: null });
+        return;
       case 'init': {
         const opts = (args[0] ?? {}) as { wasmUrl?: string };
         const o: CoreOptions = { ...coreOptions };
@@ -48,7 +52,7 @@ export function serveEngine(port: MessageEndpoint, coreOptions: CoreOptions = {}
         return;
       }
       case 'loadModel': {
-        const [source, options] = args as [string | Blob, { cache?: boolean; contextLength?: number; prefillChunk?: number; kvPrecision?: 'auto' | 'f32' | 'f16'; kernels?: KernelChoice }];
+        const [source, options] = args as [string | Blob, { cache?: boolean; contextLength?: number; prefillChunk?: number; kvPrecision?: 'auto' | 'f32' | 'f16'; kernels?: KernelChoice; sha256?: string }];
         const ac = new AbortController();
         loads.set(id, ac);
         try {
