@@ -676,3 +676,74 @@ fn bench_profile_lists_kernel_times_in_the_table_and_the_json() {
     assert!(!e.status.success());
     assert!(String::from_utf8_lossy(&e.stderr).contains("--profile"));
 }
+
+/// A tokenizer folder (Mistral's tokenizer.json) whose tokenizer_config.json carries
+/// `template` as the chat template, for the tiny-mistral-256 model.
+fn tokenizer_with_template(name: &str, template: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("mistral-wgpu-cli-template-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = fixture("mistral-v0.1-tokenizer");
+    std::fs::copy(src.join("tokenizer.json"), dir.join("tokenizer.json")).unwrap();
+    let mut config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(src.join("tokenizer_config.json")).unwrap()).unwrap();
+    config["chat_template"] = serde_json::Value::from(template);
+    std::fs::write(
+        dir.join("tokenizer_config.json"),
+        serde_json::to_vec(&config).unwrap(),
+    )
+    .unwrap();
+    dir.join("tokenizer.json")
+}
+
+/// Hostile chat templates shipped with a model are refused with one clear line: the ones that
+/// hung (nested loops), overflowed the stack (recursion) or aborted the process (a string
+/// doubled in a variable until memory ran out, which only the child process's memory limit
+/// stops). The same command with a sane template answers.
+#[test]
+fn hostile_chat_templates_are_refused_without_hanging_or_aborting() {
+    let model = fixture("tiny-mistral-256/tiny-mistral-256-Q4_K_M.gguf");
+    let run = |tokenizer: &std::path::Path| {
+        bin(&[
+            "run",
+            "--model",
+            model.to_str().unwrap(),
+            "--tokenizer",
+            tokenizer.to_str().unwrap(),
+            "--device",
+            "cpu",
+            "--prompt",
+            "hi",
+            "--max-tokens",
+            "2",
+        ])
+    };
+    let cases = [
+        (
+            "doubling",
+            "{% set ns = namespace(s='ab') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s|length }}",
+            "MiB of memory",
+        ),
+        (
+            "loops",
+            "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",
+            "instructions",
+        ),
+        (
+            "recursion",
+            "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}",
+            "nested deeper",
+        ),
+    ];
+    for (name, template, says) in cases {
+        let o = run(&tokenizer_with_template(name, template));
+        let line = one_line_error(&o);
+        assert!(line.contains("chat template"), "{name}: {line}");
+        assert!(line.contains(says), "{name}: {line}");
+    }
+    let sane = tokenizer_with_template(
+        "sane",
+        "{{ bos_token }}{% for m in messages %}[INST] {{ m['content'] }} [/INST]{% endfor %}",
+    );
+    let o = run(&sane);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}

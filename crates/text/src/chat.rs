@@ -24,6 +24,31 @@ pub const MISTRAL_V1_TEMPLATE: &str = include_str!("templates/mistral_v1.jinja")
 
 const NAME: &str = "chat_template";
 
+/// Limits for rendering a template that came with a model file, which may be hostile (a loop
+/// nested in a loop, a macro calling itself, output doubled until memory runs out). Real chat
+/// templates use a few hundred instructions and a few hundred bytes of output per message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TemplateLimits {
+    /// Template instructions one render may run (minijinja's fuel).
+    pub fuel: u64,
+    /// Nesting depth of macro calls, includes and blocks.
+    pub recursion: usize,
+    /// Bytes of rendered text.
+    pub output_bytes: usize,
+}
+
+impl Default for TemplateLimits {
+    /// 5 million instructions take well under a second; 64 levels are more than any chat
+    /// template nests; 64 MiB of prompt text is hundreds of times a 32k-token context.
+    fn default() -> Self {
+        TemplateLimits {
+            fuel: 5_000_000,
+            recursion: 64,
+            output_bytes: 64 << 20,
+        }
+    }
+}
+
 /// One turn of a conversation. `role` is "system", "user" or "assistant" (templates may accept
 /// others, e.g. "tool").
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +78,7 @@ impl Message {
 /// A compiled chat template plus the special-token texts it refers to.
 pub struct ChatTemplate {
     env: Environment<'static>,
+    limits: TemplateLimits,
     source: String,
     bos_token: String,
     eos_token: String,
@@ -116,6 +142,9 @@ impl ChatTemplate {
 
     fn build(source: String, bos_token: String, eos_token: String, builtin: bool) -> Result<Self> {
         let mut env = Environment::new();
+        let limits = TemplateLimits::default();
+        env.set_fuel(Some(limits.fuel));
+        env.set_recursion_limit(limits.recursion);
         // jinja2 as transformers configures it.
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
@@ -130,6 +159,7 @@ impl ChatTemplate {
             .map_err(template_err)?;
         Ok(ChatTemplate {
             env,
+            limits,
             source,
             bos_token,
             eos_token,
@@ -139,16 +169,62 @@ impl ChatTemplate {
 
     /// Renders the conversation. `add_generation_prompt` appends the opening of an assistant
     /// turn (e.g. `<|im_start|>assistant\n`) where the template supports it.
+    ///
+    /// Rendering stops with an error past the [`TemplateLimits`] (instructions, nesting, output
+    /// size). Those bound time and output, not memory held in template variables: a template
+    /// that doubles a string in a loop without writing it can still exhaust memory, so a host
+    /// that runs templates from untrusted files renders them in a process it can bound (the
+    /// CLI does; a browser tab runs them in a worker it can terminate).
     pub fn render(&self, messages: &[Message], add_generation_prompt: bool) -> Result<String> {
         let template = self.env.get_template(NAME).map_err(template_err)?;
-        template
-            .render(Context {
-                messages,
-                add_generation_prompt,
-                bos_token: &self.bos_token,
-                eos_token: &self.eos_token,
-            })
-            .map_err(template_err)
+        let mut out = CappedOutput {
+            text: Vec::new(),
+            cap: self.limits.output_bytes,
+        };
+        let context = Context {
+            messages,
+            add_generation_prompt,
+            bos_token: &self.bos_token,
+            eos_token: &self.eos_token,
+        };
+        match template.render_captured_to(context, &mut out) {
+            Ok(_) => String::from_utf8(out.text)
+                .map_err(|_| TextError::Template("rendered text is not UTF-8".into())),
+            Err(e) => Err(self.limit_err(e)),
+        }
+    }
+
+    /// minijinja's error, with the limit named where one was hit.
+    fn limit_err(&self, e: minijinja::Error) -> TextError {
+        let which = if self.builtin {
+            "the built-in template"
+        } else {
+            "the model's template"
+        };
+        let limit = match e.kind() {
+            ErrorKind::OutOfFuel => Some(format!(
+                "ran more than {} instructions (a loop that does not end?)",
+                self.limits.fuel
+            )),
+            ErrorKind::WriteFailure => Some(format!(
+                "wrote more than {} MiB of prompt text",
+                self.limits.output_bytes >> 20
+            )),
+            _ if e.to_string().contains("recursion") => Some(format!(
+                "nested deeper than {} levels",
+                self.limits.recursion
+            )),
+            _ => None,
+        };
+        match limit {
+            Some(l) => TextError::Template(format!("{which} {l}; refusing to render it")),
+            None => template_err(e),
+        }
+    }
+
+    /// The limits every render runs under.
+    pub fn limits(&self) -> TemplateLimits {
+        self.limits
     }
 
     /// Renders and encodes the conversation: the prompt ids for generation.
@@ -165,6 +241,20 @@ impl ChatTemplate {
         messages: &[Message],
         add_generation_prompt: bool,
     ) -> Result<Vec<u32>> {
+        self.encode_with(tokenizer, messages, add_generation_prompt, &|m, g| {
+            self.render(m, g)
+        })
+    }
+
+    /// As [`ChatTemplate::encode`], rendering through `render` (called with the messages and
+    /// `add_generation_prompt`), e.g. in a child process that bounds the template's memory.
+    pub fn encode_with(
+        &self,
+        tokenizer: &Tokenizer,
+        messages: &[Message],
+        add_generation_prompt: bool,
+        render: &dyn Fn(&[Message], bool) -> Result<String>,
+    ) -> Result<Vec<u32>> {
         let forged = messages
             .iter()
             .any(|m| tokenizer.has_special_text(&m.content) || tokenizer.has_special_text(&m.role));
@@ -176,9 +266,9 @@ impl ChatTemplate {
                     content: tokenizer.protect_special_text(&m.content),
                 })
                 .collect();
-            unprotect(&self.render(&guarded, add_generation_prompt)?)
+            unprotect(&render(&guarded, add_generation_prompt)?)
         } else {
-            (self.render(messages, add_generation_prompt)?, Vec::new())
+            (render(messages, add_generation_prompt)?, Vec::new())
         };
         let mut ids = tokenizer.encode_template(&text, &protected, false)?;
         if let Some(bos) = tokenizer.bos_id() {
@@ -193,9 +283,38 @@ impl ChatTemplate {
         &self.source
     }
 
+    /// The text `{{ bos_token }}` renders as.
+    pub fn bos_token(&self) -> &str {
+        &self.bos_token
+    }
+
+    /// The text `{{ eos_token }}` renders as.
+    pub fn eos_token(&self) -> &str {
+        &self.eos_token
+    }
+
     /// Whether this is the built-in fallback rather than the model's own template.
     pub fn is_builtin(&self) -> bool {
         self.builtin
+    }
+}
+
+/// Collects rendered text and fails the render once it passes `cap` bytes.
+struct CappedOutput {
+    text: Vec<u8>,
+    cap: usize,
+}
+
+impl std::io::Write for CappedOutput {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.text.len() + buf.len() > self.cap {
+            return Err(std::io::Error::other("output limit"));
+        }
+        self.text.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

@@ -21,7 +21,7 @@ mod stop;
 mod stream;
 mod tokenizer;
 
-pub use chat::{ChatTemplate, Message, MISTRAL_V1_TEMPLATE};
+pub use chat::{ChatTemplate, Message, TemplateLimits, MISTRAL_V1_TEMPLATE};
 pub use error::{Result, TextError};
 pub use stop::{StopMatcher, StopStep};
 pub use stream::StreamDecoder;

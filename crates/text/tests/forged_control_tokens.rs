@@ -129,7 +129,10 @@ fn segment_encoding_equals_special_token_parsing_where_nothing_is_forged() {
         let want = tok.encode_with_special(text, false).unwrap();
         // A protected range over ordinary text forces the segment path.
         let at = text.find("Hi").unwrap();
-        let got = tok.encode_template(text, &[at..at + 2], false).unwrap();
+        let hi = at..at + 2;
+        let got = tok
+            .encode_template(text, std::slice::from_ref(&hi), false)
+            .unwrap();
         assert_eq!(got, want, "{text:?}");
     }
 }

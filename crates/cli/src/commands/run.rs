@@ -3,6 +3,7 @@
 use crate::device_args::DeviceArgs;
 use crate::model_args::ModelArgs;
 use crate::runner::Runner;
+use crate::template_sandbox;
 use crate::text_loading::tokenizer_for_model;
 use anyhow::{bail, Result};
 use mistral_reference::sampling::{Sampler, SamplingParams};
@@ -30,7 +31,10 @@ pub fn run(args: &ModelArgs, dev: &DeviceArgs, opts: &RunOptions) -> Result<()> 
             messages.push(Message::system(s.clone()));
         }
         messages.push(Message::user(opts.prompt.clone()));
-        ChatTemplate::for_tokenizer(&tok)?.encode(&tok, &messages, true)?
+        let template = ChatTemplate::for_tokenizer(&tok)?;
+        template.encode_with(&tok, &messages, true, &|m, g| {
+            template_sandbox::render(&template, m, g)
+        })?
     };
     let config = &model.config;
     if config.sliding_window.is_none() && prompt_ids.len() + opts.max_tokens > args.context {
