@@ -4,7 +4,8 @@
 // (textContent / Text nodes), never parsed as HTML.
 //
 // Testing contract (kept stable for web/e2e/e2e.mjs and others; see web/e2e/README.md):
-//   ?model=<url> loads that model on start; ?worker=0 runs the engine on the main thread;
+//   ?model=<url> loads that model on start (a preset at once; any other URL after a click on
+//   [data-testid=confirm-load], the box showing its origin and size); ?worker=0 runs the engine on the main thread;
 //   ?kernels=auto|cpu|gpu forces a kernel family (the model facts show "Kernels: cpu (why)");
 //   [data-testid=status] is exactly one of idle | loading | ready | generating | error;
 //   [data-testid=prompt|send|stop], [data-testid=user-message|assistant-message] (one per
@@ -24,6 +25,7 @@
 //   engine.js         starting and replacing the engine
 //   loading.js        loading (progress, Cancel), unloading, restart with reload
 //   presets.js        the preset models, their cache badges, the storage note
+//   confirm-load.js   asking before downloading a URL the page did not choose
 //   model-sources.js  URL form, file input, drag and drop
 //   messages.js       the message list and its scrolling
 //   chat.js           send and stream, Stop, New chat, the composer, the stats line
@@ -37,13 +39,17 @@ import { showError, wireErrorBanner } from './app/error-banner.js';
 import { startEngine } from './app/engine.js';
 import { loadModel, restartEngine, wireLoadControls } from './app/loading.js';
 import { wireModelSources } from './app/model-sources.js';
-import { renderPresets, refreshCached } from './app/presets.js';
+import { renderPresets, refreshCached, isPreset } from './app/presets.js';
+import { confirmLoad } from './app/confirm-load.js';
 import { wireChat } from './app/chat.js';
 import { initSettings } from './app/settings.js';
 
 wireErrorBanner({ onRestart: restartEngine });
 wireLoadControls();
-wireModelSources(loadModel);
+// A URL from a link or typed in is only downloaded once the user confirms it (origin and size
+// shown): a crafted ?model= link must not make the page fetch and store gigabytes from anywhere.
+const loadOrAsk = (source) => (typeof source === 'string' && !isPreset(source) ? confirmLoad(source, loadModel) : loadModel(source));
+wireModelSources(loadOrAsk);
 wireChat();
 initSettings();
 
@@ -61,7 +67,7 @@ async function main() {
     el.restart.hidden = code === 'no-webgpu' || code === 'no-adapter'; // a restart cannot help there
     return;
   }
-  if (startModel) await loadModel(startModel);
+  if (startModel) await loadOrAsk(startModel);
 }
 
 main();

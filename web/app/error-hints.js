@@ -43,6 +43,19 @@ export const ERRORS = {
     hint: 'Its worker failed to start or was ended (the tab may have run out of memory). Restart the engine to carry on.',
     restart: true,
   },
+  'file-changed': {
+    title: 'The model file changed on the server',
+    hint: 'It was replaced while it downloaded; what had been downloaded was discarded so the two versions are never mixed. Load it again to download the new version.',
+  },
+  integrity: {
+    title: 'The downloaded file is not the expected one',
+    hint: 'Its SHA-256 does not match (the message shows both). The copy was deleted from the browser cache. Check the link, or the server.',
+  },
+  unresponsive: {
+    title: 'The engine stopped answering',
+    hint: 'It was busy for too long without answering (a chat template or model file that never finishes?) and was stopped. Restart the engine to carry on; the model reloads from the cache.',
+    restart: true,
+  },
   internal: { title: 'Internal error', hint: 'Restarting the engine usually helps. Please report this if it keeps happening.', restart: true },
 };
 

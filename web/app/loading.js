@@ -13,6 +13,7 @@ import { setModelInfo } from './info-panel.js';
 import { refreshCached } from './presets.js';
 import { startEngine, replaceEngine } from './engine.js';
 import { stopGeneration } from './chat.js';
+import { hideConfirm } from './confirm-load.js';
 
 function showProgress(p) {
   el.progress.hidden = false;
@@ -31,6 +32,7 @@ function showProgress(p) {
 export async function loadModel(source) {
   if (state.generating) await stopGeneration();
   if (state.loading) state.loading.controller.abort();
+  hideConfirm();
   clearError();
   const controller = new AbortController();
   const seq = ++state.loadSeq;

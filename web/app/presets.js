@@ -34,6 +34,11 @@ const PRESETS = [
   },
 ];
 
+/** Whether `url` is one of the presets (which load without asking: the page chose them). */
+export function isPreset(url) {
+  return PRESETS.some((p) => p.url === url);
+}
+
 /** Lists the presets; clicking one calls `onPick(url)`. */
 export function renderPresets(onPick) {
   el.presets.replaceChildren();

@@ -192,6 +192,14 @@ async function modelFacts(page) {
     .map((dt) => `${dt.textContent} ${dt.nextElementSibling?.textContent ?? ''}`).join('; '));
 }
 
+// A ?model= URL that is not a preset waits for [data-testid=confirm-load] (nothing is downloaded
+// before): click it.
+async function confirmLoad(page) {
+  const button = page.locator(S('confirm-load'));
+  await button.waitFor({ state: 'visible', timeout: 60_000 });
+  await button.click();
+}
+
 async function lastAssistantText(page) {
   return page.locator(S('assistant-message')).last().textContent();
 }
@@ -228,6 +236,26 @@ try {
   let t0 = Date.now();
   const loaded = await step('first visit: model loads (status ready)', async () => {
     await page.goto(pageUrlFor(MODEL_URL), { waitUntil: 'domcontentloaded' });
+    await page.locator(S('confirm-load')).waitFor({ state: 'visible', timeout: 60_000 });
+    // Before the click: at most the size probe (HEAD) reached the model server, nothing is
+    // cached, and the box names the model's origin and size.
+    await sleep(1500);
+    const before = modelRequests.slice();
+    const statsBefore = await modelStats();
+    const n = statsBefore?.paths?.[new URL(MODEL_URL).pathname] ?? 0;
+    const stored = await page.evaluate(async (url) => {
+      const pkg = await import(new URL('pkg/index.js', location.href).href);
+      return (await pkg.cachedModels()).filter((m) => m.url === url);
+    }, MODEL_URL);
+    check('before confirm-load: nothing fetched from the model server beyond the size probe, nothing cached',
+      before.every((r) => r.method === 'HEAD') && before.length <= 1 && (statsBefore === null || n <= 1) && stored.length === 0 && (await status(page)) === 'idle',
+      `browser: ${JSON.stringify(before)}; server: ${n} request(s); cached: ${JSON.stringify(stored)}; status ${await status(page)}`);
+    const origin = (await page.locator(S('confirm-origin')).textContent())?.trim();
+    const size = (await page.locator(S('confirm-size')).textContent())?.trim();
+    check('the confirmation shows the model\'s origin and size', origin === new URL(MODEL_URL).origin && /\d+(\.\d+)? MB/.test(size),
+      `origin ${JSON.stringify(origin)}, size ${JSON.stringify(size)}`);
+    t0 = Date.now();
+    await page.locator(S('confirm-load')).click();
     await waitStatus(page, 'ready', LONG);
     results.firstLoadSeconds = secs(Date.now() - t0);
     return true;
@@ -350,6 +378,7 @@ try {
       modelRequests.length = 0;
       const t2 = Date.now();
       await page.reload({ waitUntil: 'domcontentloaded' });
+      await confirmLoad(page);
       await waitStatus(page, 'ready', LONG);
       results.cachedLoadSeconds = secs(Date.now() - t2);
       check('cached visit: model loads (status ready)', true, `${results.cachedLoadSeconds} s (first visit ${results.firstLoadSeconds} s)`);
@@ -381,6 +410,7 @@ try {
         const u = new URL(pageUrlFor(MODEL_URL));
         u.searchParams.set('kernels', 'gpu');
         await gpuPage.goto(u.href, { waitUntil: 'domcontentloaded' });
+        await confirmLoad(gpuPage);
         await waitStatus(gpuPage, 'ready', LONG);
         const info = await gpuPage.evaluate(() => window.__mistral?.modelInfo ?? null);
         const facts = await modelFacts(gpuPage);
@@ -458,6 +488,7 @@ try {
     watchPage(errPage, 'error-page');
     try {
       await errPage.goto(pageUrlFor(`${PAGE_URL}does-not-exist.gguf`), { waitUntil: 'domcontentloaded' });
+      await confirmLoad(errPage);
       await waitStatus(errPage, 'error', 120_000);
       const banner = errPage.locator(S('error'));
       const visible = await banner.isVisible();

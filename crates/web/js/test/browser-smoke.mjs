@@ -1,7 +1,7 @@
 // End-to-end smoke test of the built package in headless Chromium (WebGPU; SwiftShader where
 // there is no GPU): createEngine in a worker, loadModel over HTTP ranges with progress, streamed
 // and non-streamed chat, abort, the Cache Storage (the second load makes no request for the
-// model), a local Blob, and typed errors.
+// model), a local Blob, typed errors, and a Rust panic reported as code internal.
 //
 //   npm run build && node test/browser-smoke.mjs [model.gguf] [--prompt TEXT] [--chromium PATH]
 //
@@ -125,6 +125,26 @@ try {
   try { await engine.chat.completions.create({ messages }); check(false, 'chat after unload'); }
   catch (e) { check(e instanceof MistralError && e.code === 'no-model', 'no-model after unload'); }
   engine.terminate();
+  // A Rust panic in the wasm (the test-only entry point panics inside an async call, as a bug in
+  // loadModel or step would): the call rejects with code internal carrying the panic's message,
+  // instead of never settling; loading again creates a new wasm Engine, which works.
+  {
+    const { EngineCore } = await import('/dist/engine-core.js');
+    const core = await EngineCore.create();
+    await core.loadModel(blob);
+    let panic = null;
+    const hung = new Promise((_, reject) => setTimeout(() => reject(new Error('the panicking call never settled')), 20000));
+    try { await Promise.race([core.debugPanic('smoke-test panic'), hung]); } catch (e) { panic = e; }
+    log('panic:', panic && panic.code, panic && panic.message);
+    check(panic instanceof MistralError && panic.code === 'internal' && panic.message.includes('smoke-test panic'), 'a panic is internal with its message');
+    try { await core.chat({ messages }); check(false, 'the crashed engine refuses'); }
+    catch (e) { check(e.code === 'internal' && e.message.includes('smoke-test panic'), 'the crashed engine says why'); }
+    await core.loadModel(blob);
+    const afterPanic = await core.chat({ messages, temperature: 0, max_tokens: 24 });
+    check(afterPanic.choices[0].message.content === text, 'same answer from the engine created after the panic');
+    core.dispose();
+    out.panic = panic && panic.message;
+  }
   out.ok = true;
 } catch (e) {
   out.ok = false;

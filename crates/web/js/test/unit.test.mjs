@@ -528,3 +528,394 @@ test('worker protocol: every load option reaches the wasm engine (kernels, kvPre
   await assert.rejects(engine.loadModel(ggufBlob(), { kernels: 'fast' }), (e) => e instanceof MistralError && e.code === 'bad-request' && /"auto", "cpu" or "gpu"/.test(e.message));
   engine.terminate();
 });
+
+// ---------------------------------------------------------------- hardening (issue 9)
+
+import { createHash } from 'node:crypto';
+import { Sha256, sha256Hex } from '../dist/sha256.js';
+import { splitModelUrl, serverDigest } from '../dist/integrity.js';
+import { Watchdog } from '../dist/watchdog.js';
+import { claimPanicTrap } from '../dist/panics.js';
+
+/**
+ * A fake HTTP server whose file can change between requests (`state.file`, `state.etag`...).
+ * It honours If-Range as RFC 9110 says: a validator that no longer matches gets the whole
+ * (new) file with status 200. Every request is logged with its Range and If-Range.
+ */
+function fakeServer(file, opts = {}) {
+  const state = {
+    file, etag: '"v1"', lastModified: 'Mon, 01 Jan 2024 00:00:00 GMT', honourIfRange: true, shortBy: 0, headers: {},
+    exposeEtag: true, ...opts,
+  };
+  const log = [];
+  globalThis.fetch = async (url, init = {}) => {
+    const h = new Headers(init.headers);
+    const method = init.method ?? 'GET';
+    log.push({ method, range: h.get('range'), ifRange: h.get('if-range') });
+    if (init.signal?.aborted) throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+    const f = state.file;
+    const base = { 'last-modified': state.lastModified, ...state.headers };
+    if (state.exposeEtag && state.etag !== null) base.etag = state.etag;
+    if (method === 'HEAD') return new Response(null, { status: 200, headers: { ...base, 'content-length': String(f.length) } });
+    const range = h.get('range');
+    const ifRange = h.get('if-range');
+    const validatorOk = ifRange === null || ifRange === state.etag || ifRange === state.lastModified;
+    if (range === null || (state.honourIfRange && !validatorOk)) return new Response(f.slice(), { status: 200, headers: base });
+    const [, a, b] = /bytes=(\d+)-(\d+)/.exec(range);
+    const start = Number(a);
+    const end = Math.min(Number(b), f.length - 1);
+    const body = f.slice(start, end + 1 - state.shortBy);
+    return new Response(body, { status: 206, headers: { ...base, 'content-length': String(body.length), 'content-range': `bytes ${start}-${end}/${f.length}` } });
+  };
+  return { log, state, gets: () => log.filter((l) => l.method === 'GET' && l.range !== 'bytes=0-0').map((l) => l.range) };
+}
+
+function otherFile(n) {
+  const f = new Uint8Array(n);
+  for (let i = 0; i < n; i++) f[i] = (i * 13 + 5) & 255;
+  return f;
+}
+
+const hex = (bytes) => createHash('sha256').update(bytes).digest('hex');
+const settle = () => new Promise((res) => setTimeout(res, 10));
+
+test('sha256: matches node:crypto for every length around the block size, fed in odd pieces', () => {
+  for (const n of [0, 1, 55, 56, 63, 64, 65, 119, 120, 128, 1000, 70_000]) {
+    const data = testFile(n);
+    assert.equal(sha256Hex(data), hex(data), `length ${n}`);
+    const s = new Sha256();
+    for (let i = 0; i < n; i += 37) s.update(data.subarray(i, Math.min(n, i + 37)));
+    assert.equal(s.hex(), hex(data), `length ${n} in 37-byte pieces`);
+  }
+  assert.equal(sha256Hex(new TextEncoder().encode('abc')), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+});
+
+test('If-Range: every chunk request carries the validator learned at the probe (strong ETag, else Last-Modified)', async () => {
+  delete globalThis.caches;
+  const file = testFile(100);
+  const server = fakeServer(file);
+  const r = await urlReader(URL_, { cache: false, chunkSize: 16 });
+  assert.deepEqual(await r.read(0, 100), file);
+  const chunks = server.log.filter((l) => l.range !== 'bytes=0-0');
+  assert.ok(chunks.length >= 7);
+  assert.ok(chunks.every((l) => l.ifRange === '"v1"'), JSON.stringify(chunks));
+  assert.equal(server.log[0].ifRange, null, 'the probe has nothing to validate yet');
+
+  const weak = fakeServer(file, { etag: 'W/"weak"' });
+  const r2 = await urlReader(URL_, { cache: false, chunkSize: 16 });
+  await r2.read(0, 40);
+  assert.ok(weak.log.slice(1).every((l) => l.ifRange === 'Mon, 01 Jan 2024 00:00:00 GMT'), 'a weak ETag never matches If-Range');
+});
+
+test('file changed mid-download (If-Range answered with 200): clear error, cached chunks of that URL discarded, nothing more stored', async () => {
+  const cache = installCaches();
+  const file = testFile(100);
+  const server = fakeServer(file);
+  const r = await urlReader(URL_, { chunkSize: 16 });
+  assert.deepEqual(await r.read(0, 20), file.slice(0, 20));
+  await settle();
+  assert.ok(cache.entries.size > 1, 'chunks were stored');
+  // A new version is published.
+  server.state.file = otherFile(100);
+  server.state.etag = '"v2"';
+  server.state.lastModified = 'Tue, 02 Jan 2024 00:00:00 GMT';
+  await assert.rejects(r.read(40, 30), (e) => e instanceof MistralError && e.code === 'file-changed' && /changed on the server/.test(e.message) && /restarts/.test(e.message));
+  await settle();
+  assert.equal(cache.entries.size, 0, 'no chunk of either version is left: ' + [...cache.entries.keys()].join(', '));
+  assert.deepEqual(await cachedModels(), []);
+  // The reader refuses to serve anything more (never two versions in one load).
+  await assert.rejects(r.read(0, 4), (e) => e.code === 'file-changed');
+});
+
+test('file changed, server ignoring If-Range: a new ETag or size in a 206 is caught per chunk', async () => {
+  delete globalThis.caches;
+  const file = testFile(100);
+  const server = fakeServer(file, { honourIfRange: false });
+  const r = await urlReader(URL_, { cache: false, chunkSize: 16 });
+  await r.read(0, 4);
+  server.state.etag = '"v2"';
+  await assert.rejects(r.read(50, 4), (e) => e.code === 'file-changed' && /ETag/.test(e.message));
+
+  const s2 = fakeServer(file, { honourIfRange: false, exposeEtag: false });
+  const r2 = await urlReader(URL_, { cache: false, chunkSize: 16 });
+  await r2.read(0, 4);
+  s2.state.file = testFile(120); // same Last-Modified, no ETag: the size in Content-Range tells
+  await assert.rejects(r2.read(50, 4), (e) => e.code === 'file-changed' && /size/.test(e.message));
+});
+
+test('short chunks are refused, never zero-filled; a damaged cached chunk is fetched again', async () => {
+  delete globalThis.caches;
+  const file = testFile(100);
+  const server = fakeServer(file);
+  const r = await urlReader(URL_, { cache: false, chunkSize: 16 });
+  server.state.shortBy = 3;
+  await assert.rejects(r.read(20, 30), (e) => e.code === 'network' && /13 bytes, expected 16/.test(e.message));
+
+  const cache = installCaches();
+  const s2 = fakeServer(file);
+  const r1 = await urlReader(URL_, { chunkSize: 16 });
+  assert.deepEqual(await r1.read(0, 100), file);
+  await settle();
+  assert.equal(await isModelCached(URL_), true);
+  // Truncate chunk 2 in the cache behind the reader's back.
+  const key = [...cache.entries.keys()].find((k) => k.endsWith('mistral-wgpu-chunk=2'));
+  cache.entries.get(key).body = cache.entries.get(key).body.slice(0, 5);
+  s2.log.length = 0;
+  const r2 = await urlReader(URL_);
+  assert.deepEqual(await r2.read(0, 100), file, 'the right bytes, not zeros');
+  assert.deepEqual(s2.gets(), ['bytes=32-47'], 'only the damaged chunk was fetched again');
+  assert.equal(s2.log[0].ifRange, '"v1"', 'under the cached validator');
+});
+
+test('EngineCore: a file replaced on the server mid-download restarts the load once, saying why, and loads the new version', async () => {
+  installCaches();
+  const { mod } = fakeWasm();
+  const core = await EngineCore.create({ wasm: mod });
+  const v1 = new Uint8Array(await ggufBlob(400).arrayBuffer());
+  const v2 = new Uint8Array(await ggufBlob(400).arrayBuffer()).map((x, i) => (i < 4 ? x : 255 - x));
+  const server = fakeServer(v1);
+  // Swap the file after the first chunk request.
+  const real = globalThis.fetch;
+  let n = 0;
+  globalThis.fetch = async (url, init) => {
+    if (new Headers(init?.headers).get('range') !== 'bytes=0-0' && n++ === 0) {
+      const res = await real(url, init);
+      server.state.file = v2;
+      server.state.etag = '"v2"';
+      server.state.lastModified = 'Wed, 03 Jan 2024 00:00:00 GMT';
+      return res;
+    }
+    return real(url, init);
+  };
+  const texts = [];
+  const info = await core.loadModel(URL_ + '?changing', { chunkSize: 64, onProgress: (p) => texts.push(p.text) });
+  assert.equal(info.fileBytes, 400);
+  assert.ok(texts.some((t) => /changed on the server/.test(t) && /restarts/.test(t)), texts.join(' | '));
+  assert.equal(await isModelCached(URL_ + '?changing'), true);
+  const cached = await urlReader(URL_ + '?changing');
+  assert.deepEqual(await cached.read(0, 400), v2, 'the cache holds the new version only');
+});
+
+test('sha256: verified before the entry is marked complete; a mismatch names both digests and deletes the copy', async () => {
+  const cache = installCaches();
+  const file = testFile(100);
+  const good = hex(file);
+  const server = fakeServer(file);
+  const { mod } = fakeWasm();
+  const core = await EngineCore.create({ wasm: mod });
+  const gguf = new Uint8Array(await ggufBlob(100).arrayBuffer());
+  server.state.file = gguf;
+  // Right digest from the option: complete, and the verified digest recorded.
+  await core.loadModel(URL_ + '?a', { sha256: hex(gguf).toUpperCase() });
+  assert.equal(await isModelCached(URL_ + '?a'), true);
+  // Wrong digest from the URL fragment: integrity error, nothing left in the cache.
+  const bad = 'ab'.repeat(32);
+  await assert.rejects(core.loadModel(`${URL_}?b#sha256=${bad}`), (e) => e instanceof MistralError && e.code === 'integrity' &&
+    e.message.includes(bad) && e.message.includes(hex(gguf)) && /#sha256=/.test(e.message));
+  assert.equal(await isModelCached(URL_ + '?b'), false);
+  assert.equal([...cache.entries.keys()].filter((k) => k.includes('?b')).length, 0);
+  assert.equal(core.modelInfo(), null, 'no model counts as loaded');
+  // The server's digest (Repr-Digest) is used when the caller gives none.
+  server.state.headers = { 'repr-digest': `sha-256=:${Buffer.from(bad, 'hex').toString('base64')}:` };
+  await assert.rejects(core.loadModel(URL_ + '?c'), (e) => e.code === 'integrity' && /Repr-Digest/.test(e.message));
+  server.state.headers = { 'repr-digest': `sha-256=:${Buffer.from(hex(gguf), 'hex').toString('base64')}:` };
+  await core.loadModel(URL_ + '?c');
+  assert.equal(await isModelCached(URL_ + '?c'), true);
+  // A complete entry never checked against a digest is hashed as it is read; a wrong one goes.
+  server.state.headers = {};
+  await core.loadModel(URL_ + '?d');
+  assert.equal(await isModelCached(URL_ + '?d'), true);
+  server.log.length = 0;
+  await assert.rejects(core.loadModel(URL_ + '?d', { sha256: bad }), (e) => e.code === 'integrity');
+  assert.equal(await isModelCached(URL_ + '?d'), false);
+  await assert.rejects(core.loadModel(URL_, { sha256: 'xyz' }), (e) => e.code === 'bad-request');
+  assert.ok(good);
+});
+
+test('sha256: where digests come from', () => {
+  const h = 'a'.repeat(64);
+  assert.deepEqual(splitModelUrl(`https://x.test/m.gguf#sha256=${h.toUpperCase()}`), { url: 'https://x.test/m.gguf', digest: { hex: h, from: "the URL's #sha256=" } });
+  assert.deepEqual(splitModelUrl('https://x.test/m.gguf'), { url: 'https://x.test/m.gguf', digest: null });
+  assert.throws(() => splitModelUrl('https://x.test/m.gguf#sha256=12'), (e) => e.code === 'bad-request');
+  const hdr = (o) => new Headers(o);
+  assert.equal(serverDigest(hdr({ 'x-linked-etag': `"${h}"` }), 'https://x.test/m')?.hex, h);
+  assert.equal(serverDigest(hdr({ etag: `"${h}"` }), 'https://cdn-lfs.hf.co/m')?.hex, h);
+  assert.equal(serverDigest(hdr({ etag: `"${h}"` }), 'https://example.test/m'), null, 'a 64-hex ETag elsewhere need not be a content hash');
+  const b64 = Buffer.from(h, 'hex').toString('base64');
+  assert.equal(serverDigest(hdr({ digest: `md5=x, sha-256=${b64}` }), 'https://x.test/m')?.hex, h);
+  assert.equal(serverDigest(hdr({ 'repr-digest': `sha-256=:${b64}:` }), 'https://x.test/m')?.hex, h);
+});
+
+/** A fake navigator.locks: exclusive locks by name, ifAvailable and signal. */
+function installLocks() {
+  const held = new Map(); // name -> queue of waiters
+  const locks = {
+    async request(name, options, cb) {
+      const queue = held.get(name) ?? [];
+      if (options.ifAvailable && queue.length > 0) return cb(null);
+      let release;
+      const mine = new Promise((r) => { release = r; });
+      const before = queue.slice();
+      queue.push(mine);
+      held.set(name, queue);
+      try {
+        await Promise.all(before);
+        options.signal?.throwIfAborted();
+        return await cb({ name });
+      } finally {
+        queue.splice(queue.indexOf(mine), 1);
+        release();
+      }
+    },
+  };
+  Object.defineProperty(globalThis, 'navigator', { value: { locks }, configurable: true, writable: true });
+}
+
+test('Web Locks: a second load of the same URL waits for the first, then loads from its cache', async () => {
+  installCaches();
+  installLocks();
+  const gguf = new Uint8Array(await ggufBlob(300).arrayBuffer());
+  const server = fakeServer(gguf);
+  const { mod } = fakeWasm();
+  const a = await EngineCore.create({ wasm: mod });
+  const b = await EngineCore.create({ wasm: mod });
+  const phasesB = [];
+  const [ia, ib] = await Promise.all([
+    a.loadModel(URL_ + '?locks'),
+    b.loadModel(URL_ + '?locks', { onProgress: (p) => phasesB.push(p.phase) }),
+  ]);
+  delete globalThis.navigator;
+  assert.equal(ia.fileBytes, 300);
+  assert.equal(ib.fileBytes, 300);
+  assert.equal(phasesB[0], 'wait', phasesB.join(','));
+  assert.ok(phasesB.includes('cache') && !phasesB.includes('download'), phasesB.join(','));
+  assert.equal(server.log.length, 2, `one probe and one chunk in all: ${JSON.stringify(server.log)}`);
+});
+
+test('watchdog: a worker that stops answering is terminated and calls reject with unresponsive', async () => {
+  let terminated = 0;
+  const posted = [];
+  const hung = {
+    postMessage: (m) => posted.push(m.method),
+    addEventListener: () => undefined,
+    terminate: () => { terminated++; },
+  };
+  const engine = new WorkerEngine(hung, { watchdogMs: 80 });
+  const t0 = Date.now();
+  await assert.rejects(engine.chat.completions.create({ messages: [{ role: 'user', content: 'x' }] }),
+    (e) => e instanceof MistralError && e.code === 'unresponsive' && /did not answer/.test(e.message));
+  assert.ok(Date.now() - t0 < 2000);
+  assert.equal(terminated, 1);
+  assert.ok(posted.includes('ping'), posted.join(','));
+  await assert.rejects(engine.reset(), (e) => e.code === 'unresponsive');
+});
+
+test('watchdog: a busy worker that still answers pings is left alone', async () => {
+  const { mod } = fakeWasm({ tokens: ['a', 'b', 'c'] });
+  // Each token takes 3 watchdog periods, but the worker's thread stays free between awaits.
+  mod.Engine.prototype.step = async function step() {
+    await new Promise((r) => setTimeout(r, 150));
+    const c = this.chat;
+    const text = ['a', 'b', 'c'][c.i++];
+    return JSON.stringify({ text, done: c.i >= 3, finishReason: c.i >= 3 ? 'stop' : null });
+  };
+  const { port1, port2 } = new MessageChannel();
+  serveEngine(port2, { wasm: mod });
+  port2.start();
+  port1.start();
+  const engine = new WorkerEngine({
+    postMessage: (m, t) => port1.postMessage(m, t),
+    addEventListener: (type, l) => port1.addEventListener(type, l),
+    terminate: () => { port1.close(); port2.close(); },
+  }, { watchdogMs: 50 });
+  await engine.init();
+  await engine.loadModel(ggufBlob());
+  const r = await engine.chat.completions.create({ messages: [{ role: 'user', content: 'x' }] });
+  assert.equal(r.choices[0].message.content, 'abc');
+  engine.terminate();
+});
+
+test('watchdog: pings after a quiet quarter, gives up after the whole timeout', () => {
+  let now = 0;
+  let pings = 0;
+  let dead = 0;
+  const w = new Watchdog(100, () => pings++, () => dead++, () => now);
+  w.busy(true);
+  now = 30;
+  w.tick();
+  assert.equal(pings, 1);
+  w.heard();
+  now = 120;
+  w.tick();
+  assert.equal(dead, 0, 'heard at 30: 90 ms quiet');
+  now = 131;
+  w.tick();
+  assert.equal(dead, 1);
+  w.stop();
+});
+
+/** fakeWasm plus the panic API: `panicMode` 'async' never settles the call (as a trap in a microtask), 'sync' throws the trap. */
+function panickingWasm() {
+  const { mod, state } = fakeWasm();
+  let listener = null;
+  let last = null;
+  mod.Engine.onPanic = (l) => { listener = l; };
+  mod.Engine.takePanic = () => { const m = last; last = null; return m; };
+  const panic = (message) => {
+    const text = `panicked at crates/web/src/lib.rs:1:1:\n${message}`;
+    last = text;
+    listener?.(text);
+  };
+  mod.Engine.prototype.panicForTests = function (message) {
+    this.borrowed = true;
+    Promise.resolve().then(() => panic(message));
+    return new Promise(() => undefined); // the trap leaves it pending forever
+  };
+  const beginChat = mod.Engine.prototype.beginChat;
+  mod.Engine.prototype.beginChat = function (json) {
+    if (JSON.parse(json).messages[0].content === 'panic now') {
+      this.borrowed = true;
+      panic('index out of bounds');
+      throw new WebAssembly.RuntimeError('unreachable');
+    }
+    return beginChat.call(this, json);
+  };
+  // After a panic the wasm-bindgen object stays borrowed: any call on it throws.
+  for (const name of ['unload', 'step', 'modelInfo', 'adapterInfo', 'free', 'reset', 'endChat']) {
+    const f = mod.Engine.prototype[name];
+    mod.Engine.prototype[name] = function (...args) {
+      if (this.borrowed) throw new Error('recursive use of an object detected which would lead to unsafe aliasing in rust');
+      return f.apply(this, args);
+    };
+  }
+  return { mod, state };
+}
+
+test('panic: an async Rust panic rejects the call with internal and its message (no hang); loading again creates a new engine', async () => {
+  const { mod, state } = panickingWasm();
+  const core = await EngineCore.create({ wasm: mod });
+  await core.loadModel(ggufBlob());
+  await assert.rejects(core.debugPanic('attempt to divide by zero'),
+    (e) => e instanceof MistralError && e.code === 'internal' && /Rust panic/.test(e.message) && /attempt to divide by zero/.test(e.message));
+  assert.equal(claimPanicTrap(new WebAssembly.RuntimeError('unreachable')), true, 'its uncaught trap is recognised');
+  assert.equal(claimPanicTrap(new WebAssembly.RuntimeError('unreachable')), false, 'once');
+  await assert.rejects(core.chat({ messages: [{ role: 'user', content: 'hi' }] }), (e) => e.code === 'internal' && /divide by zero/.test(e.message));
+  assert.equal(core.modelInfo(), null);
+  await core.loadModel(ggufBlob());
+  assert.equal(state.created, 2, 'a new wasm Engine');
+  const r = await core.chat({ messages: [{ role: 'user', content: 'hi' }] });
+  assert.equal(r.choices[0].message.content, 'Hello world');
+});
+
+test('panic: a synchronous panic (beginChat) is internal with its message, through the worker too', async () => {
+  const { mod } = panickingWasm();
+  const engine = connected(mod);
+  await engine.init();
+  await engine.loadModel(ggufBlob());
+  await assert.rejects(engine.chat.completions.create({ messages: [{ role: 'user', content: 'panic now' }] }),
+    (e) => e instanceof MistralError && e.code === 'internal' && /index out of bounds/.test(e.message));
+  await engine.loadModel(ggufBlob());
+  const r = await engine.chat.completions.create({ messages: [{ role: 'user', content: 'hi' }] });
+  assert.equal(r.choices[0].message.content, 'Hello world');
+  engine.terminate();
+});

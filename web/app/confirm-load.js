@@ -1,0 +1,62 @@
+// Asking before downloading a model from a URL the page did not choose itself: a ?model= link
+// (anyone can craft one) or a typed URL. Until [data-testid=confirm-load] is clicked nothing is
+// downloaded or stored: the page only asks the server for the size (a HEAD request, not
+// cached), or reads it from the cache when this browser already holds the whole file.
+
+import { cachedModels } from '../pkg/index.js';
+import { el } from './dom.js';
+import { state } from './state.js';
+import { setStatus } from './status.js';
+import { fmtBytes, sourceName } from './format.js';
+
+let pending = null; // { url, probe: AbortController } while the box is shown
+
+/** Hides the box (another model was picked, or Cancel). */
+export function hideConfirm() {
+  if (pending) pending.probe.abort();
+  pending = null;
+  el.confirm.hidden = true;
+}
+
+/** Shows the box for `url`; `onConfirm(url)` runs when the user clicks Download and load. */
+export function confirmLoad(url, onConfirm) {
+  hideConfirm();
+  let u;
+  try { u = new URL(url, location.href); } catch { u = null; }
+  const probe = new AbortController();
+  pending = { url, probe };
+  el.confirmUrl.textContent = url;
+  el.confirmOrigin.textContent = u ? u.origin : 'unknown';
+  el.confirmSize.textContent = 'asking the server…';
+  el.confirm.hidden = false;
+  el.modelPanel.open = true;
+  if (!state.modelInfo && !state.loading) setStatus('idle', `${sourceName(url)}: confirm the download`);
+  el.confirmLoad.onclick = () => {
+    if (!pending || pending.url !== url) return;
+    hideConfirm();
+    onConfirm(url);
+  };
+  el.confirmCancel.onclick = () => {
+    hideConfirm();
+    if (!state.modelInfo && !state.loading) setStatus(state.status === 'error' ? 'error' : 'idle');
+  };
+  describeSize(url, probe.signal).then((text) => {
+    if (pending && pending.url === url) el.confirmSize.textContent = text;
+  });
+}
+
+async function describeSize(url, signal) {
+  const bare = url.split('#')[0];
+  try {
+    const cached = (await cachedModels()).find((m) => m.url === new URL(bare, location.href).href && m.complete);
+    if (cached) return `${fmtBytes(cached.size)}, already in this browser's cache (no download)`;
+  } catch { /* no Cache Storage: ask the server */ }
+  try {
+    const res = await fetch(bare, { method: 'HEAD', cache: 'no-store', signal });
+    if (!res.ok) return `unknown (the server answered HTTP ${res.status})`;
+    const len = res.headers.get('content-length');
+    return len && /^\d+$/.test(len) && Number(len) > 0 ? fmtBytes(Number(len)) : 'unknown (the server did not say)';
+  } catch {
+    return signal.aborted ? '' : 'unknown (the server did not answer; it may not allow this page to ask)';
+  }
+}
