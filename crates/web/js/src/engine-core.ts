@@ -54,6 +54,8 @@ export interface CoreLoadOptions {
   kvPrecision?: 'auto' | 'f32' | 'f16';
   kernels?: KernelChoice;
   sha256?: string;
+  /** Bytes per range request and cache entry (tests; default 16 MiB). */
+  chunkSize?: number;
   signal?: AbortSignal;
   onProgress?: (p: LoadProgress) => void;
 }
@@ -247,7 +249,7 @@ export class EngineCore {
     const onNotice = (text: string): void => throttle.report('download', 0, 0, text);
     const r: ChunkedReader = isBlob
       ? blobReader(source, { onBytes }, signal)
-      : await urlReader(source, { cache: opts.cache !== false, signal, onBytes, onNotice, digest });
+      : await urlReader(source, { cache: opts.cache !== false, signal, onBytes, onNotice, digest, ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}) });
     const onWasmProgress = (phase: string, done: number, total: number): void => {
       wasmPhase = phase;
       switch (phase) {

@@ -91,8 +91,23 @@ export async function networkReader(url: string, mc: ModelCache | null, remote: 
     }
   };
 
+  // Downloads in flight by chunk: the reader forgets a chunk it skipped past (it keeps two), and
+  // asking for it again joins the running request instead of starting another.
+  const running = new Map<number, Promise<Uint8Array>>();
+
   /** Chunk `i` from the cache, else the network (then stored). */
-  const obtain = async (i: number): Promise<Uint8Array> => {
+  const obtain = (i: number): Promise<Uint8Array> => {
+    let p = running.get(i);
+    if (p === undefined) {
+      const mine = fetchOrRead(i);
+      p = mine;
+      running.set(i, mine);
+      mine.finally(() => running.get(i) === mine && running.delete(i)).catch(() => undefined);
+    }
+    return p;
+  };
+
+  const fetchOrRead = async (i: number): Promise<Uint8Array> => {
     if (poisoned !== null) throw poisoned;
     const [a, b] = chunkRange(i, size, chunkSize);
     if (mc !== null && stored.has(i)) {

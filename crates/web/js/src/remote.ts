@@ -36,7 +36,7 @@ const NO_RANGES =
 export function fileChangedError(url: string, why: string): MistralError {
   return new MistralError('file-changed',
     `${url} changed on the server during the download (${why}). The chunks cached from the old version were ` +
-    'deleted so that the two versions are never mixed; the download starts over.');
+    'deleted so that the two versions are never mixed; the download restarts.');
 }
 
 /**
