@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+use crate::arg_values;
 use crate::device_args::{AdapterArgs, DeviceArgs};
 use crate::model_args::ModelArgs;
 
@@ -62,7 +63,7 @@ pub enum Command {
         out: PathBuf,
         /// Tokens per forward step (default: the whole sequence on the CPU, --prefill-chunk on
         /// the GPU). Logits do not depend on it.
-        #[arg(long)]
+        #[arg(long, value_parser = arg_values::positive)]
         chunk: Option<usize>,
         #[command(flatten)]
         device: DeviceArgs,
@@ -80,13 +81,15 @@ pub enum Command {
         /// Feed the prompt as-is, without the chat template.
         #[arg(long)]
         raw: bool,
-        #[arg(long, default_value_t = 256)]
+        /// Most tokens to generate (1 to 16M; the context bounds it for models without a window).
+        #[arg(long, default_value_t = 256, value_parser = arg_values::token_count)]
         max_tokens: usize,
-        /// 0 is greedy decoding.
-        #[arg(long, default_value_t = 0.7)]
+        /// 0 is greedy decoding; higher is more random (at most 100).
+        #[arg(long, default_value_t = 0.7, value_parser = arg_values::temperature)]
         temperature: f32,
-        /// Nucleus sampling: keep the smallest set of tokens whose probability reaches top_p.
-        #[arg(long, default_value_t = 0.95)]
+        /// Nucleus sampling: keep the smallest set of tokens whose probability reaches top_p
+        /// (above 0, at most 1).
+        #[arg(long, default_value_t = 0.95, value_parser = arg_values::probability)]
         top_p: f32,
         #[arg(long, default_value_t = 0)]
         seed: u64,
@@ -133,13 +136,13 @@ numbers. Other work on the machine lowers them: report the median, and the machi
         #[command(flatten)]
         device: DeviceArgs,
         /// Prompt length to prefill (fixed in-vocabulary token ids).
-        #[arg(long, default_value_t = 64, value_parser = positive)]
+        #[arg(long, default_value_t = 64, value_parser = arg_values::token_count)]
         prompt_tokens: usize,
         /// Tokens to decode greedily after the first one, one step each.
-        #[arg(long, default_value_t = 32, value_parser = positive)]
+        #[arg(long, default_value_t = 32, value_parser = arg_values::token_count)]
         gen_tokens: usize,
         /// Timed repetitions; the report gives their median, min and max.
-        #[arg(long, default_value_t = 3, value_parser = positive)]
+        #[arg(long, default_value_t = 3, value_parser = arg_values::positive)]
         repetitions: usize,
         /// Untimed short runs first (pipeline compilation and first-use costs), 0 for none.
         #[arg(long, default_value_t = 1)]
@@ -164,12 +167,4 @@ numbers. Other work on the machine lowers them: report the median, and the machi
         #[arg(long = "type")]
         ty: String,
     },
-}
-
-/// A count of at least 1 (clap names the flag when it is not).
-fn positive(s: &str) -> Result<usize, String> {
-    match s.parse::<usize>() {
-        Ok(n) if n > 0 => Ok(n),
-        _ => Err(format!("expected a whole number of at least 1, got {s:?}")),
-    }
 }

@@ -78,8 +78,8 @@ pub struct DeviceArgs {
     pub kv: Option<KvPrecision>,
     /// Tokens per prefill step on the GPU (at most the sliding window). Default: 32 with the
     /// CPU-adapter kernels, 256 with the GPU kernels (enough tiles to fill a large GPU).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
-    pub prefill_chunk: Option<u64>,
+    #[arg(long, value_parser = crate::arg_values::prefill_chunk)]
+    pub prefill_chunk: Option<usize>,
     /// Refuse to load when the estimated GPU memory exceeds this many MiB.
     #[arg(long)]
     pub gpu_memory_mib: Option<u64>,
@@ -95,9 +95,7 @@ impl DeviceArgs {
     /// without a window.
     pub fn model_options(&self, context: usize) -> ModelOptions {
         ModelOptions {
-            prefill_chunk: self
-                .prefill_chunk
-                .map_or(AUTO_CHUNK, |c| usize::try_from(c).unwrap_or(usize::MAX)),
+            prefill_chunk: self.prefill_chunk.unwrap_or(AUTO_CHUNK),
             context,
             kv_storage: match self.kv_precision() {
                 KvPrecision::F32 => KvStorage::F32,

@@ -1,5 +1,6 @@
 //! `mistral-wgpu`: inspect, tokenize, quantize and run Mistral-architecture models.
 
+mod arg_values;
 mod cli;
 mod commands;
 mod device_args;

@@ -17,8 +17,9 @@ pub struct ModelArgs {
     /// Override the sliding window: a number of tokens, or "none" for full causal attention.
     #[arg(long, value_parser = parse_window)]
     pub window: Option<WindowArg>,
-    /// KV cache length for models without a sliding window (their maximum sequence length).
-    #[arg(long, default_value_t = 4096)]
+    /// KV cache length for models without a sliding window (their maximum sequence length;
+    /// 1 to 16M tokens).
+    #[arg(long, default_value_t = 4096, value_parser = crate::arg_values::token_count)]
     pub context: usize,
 }
 
@@ -29,10 +30,9 @@ fn parse_window(s: &str) -> Result<WindowArg, String> {
     if s.eq_ignore_ascii_case("none") {
         return Ok(WindowArg(None));
     }
-    match s.parse::<usize>() {
-        Ok(w) if w > 0 => Ok(WindowArg(Some(w))),
-        _ => Err(format!("expected a positive number or \"none\", got {s:?}")),
-    }
+    crate::arg_values::token_count(s)
+        .map(|w| WindowArg(Some(w)))
+        .map_err(|e| format!("{e}, or \"none\""))
 }
 
 impl ModelArgs {

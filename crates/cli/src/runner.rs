@@ -2,7 +2,7 @@
 
 use crate::device_args::{Device, DeviceArgs};
 use crate::progress::bar;
-use anyhow::Result;
+use anyhow::{bail, Result};
 use mistral_engine::model::{GpuModel, LoadPhase};
 use mistral_engine::ops::TopK;
 use mistral_engine::GpuContext;
@@ -22,6 +22,7 @@ impl Runner {
     pub fn load(model: &ModelFile, dev: &DeviceArgs, context: usize) -> Result<Self> {
         Ok(match dev.device {
             Device::Cpu => {
+                check_cpu_memory(model, context)?;
                 let weights = Arc::new(ReferenceWeights::load(model)?);
                 Runner::Cpu(ReferenceModel::new(weights, context))
             }
@@ -162,4 +163,37 @@ impl Runner {
         }
         Ok(sampler.sample(&self.last_logits(tokens)?))
     }
+}
+
+/// The CPU reference holds every weight in f32 and a K/V ring of `window` (or `context`) slots
+/// per layer; refuse before allocating when that is more than the memory available, as the GPU
+/// engine does against its budget (an allocation that large would abort the process).
+fn check_cpu_memory(model: &ModelFile, context: usize) -> Result<()> {
+    let c = &model.config;
+    let weights = model.tensors.iter().fold(0u64, |acc, t| {
+        let elements = t.dims.iter().fold(1u64, |a, &d| a.saturating_mul(d));
+        acc.saturating_add(elements.saturating_mul(4))
+    });
+    let slots = c.sliding_window.unwrap_or(context) as u64;
+    let kv = (2 * c.n_layers as u64)
+        .saturating_mul(slots)
+        .saturating_mul(c.kv_dim() as u64)
+        .saturating_mul(4);
+    let needed = weights.saturating_add(kv);
+    if let Some(available) = mistral_engine::model::available_system_memory() {
+        if needed > available {
+            bail!(
+                "the CPU reference needs {:.2} GiB ({:.2} GiB of f32 weights + {:.2} GiB of K/V for {slots} slots) but {:.2} GiB of memory is available; use a smaller --context or --window, or --device gpu",
+                gib(needed),
+                gib(weights),
+                gib(kv),
+                gib(available)
+            );
+        }
+    }
+    Ok(())
+}
+
+fn gib(bytes: u64) -> f64 {
+    bytes as f64 / (1u64 << 30) as f64
 }

@@ -24,8 +24,21 @@ pub fn tokenizer_from_path(path: &Path) -> Result<Tokenizer> {
 }
 
 /// The tokenizer for a loaded model: `explicit` if given, else the GGUF's own, else a
-/// tokenizer.json in the checkpoint folder.
+/// tokenizer.json in the checkpoint folder; refused when it has ids past the model's
+/// embedding (a tokenizer of another model).
 pub fn tokenizer_for_model(
+    model: &ModelFile,
+    model_path: &Path,
+    explicit: Option<&Path>,
+) -> Result<Tokenizer> {
+    let tokenizer = find_tokenizer(model, model_path, explicit)?;
+    tokenizer
+        .check_fits(model.config.vocab_size)
+        .with_context(|| format!("cannot use this tokenizer with {}", model_path.display()))?;
+    Ok(tokenizer)
+}
+
+fn find_tokenizer(
     model: &ModelFile,
     model_path: &Path,
     explicit: Option<&Path>,

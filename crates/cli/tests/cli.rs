@@ -747,3 +747,99 @@ fn hostile_chat_templates_are_refused_without_hanging_or_aborting() {
     let o = run(&sane);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+/// Numeric arguments that used to panic, abort (a KV ring sized from 2^58), wrap (`info`
+/// printed "KV cache 960 B") or be silently accepted (`--temperature NaN`) are usage errors
+/// naming the flag and its range; an empty prompt for a model without BOS is one clear line.
+#[test]
+fn hostile_arguments_get_a_clear_error() {
+    let model = fixture("tiny-mistral-256/tiny-mistral-256-Q4_K_M.gguf");
+    let m = model.to_str().unwrap();
+    let huge = "288230376151711744"; // 2^58
+    let cases: [(&[&str], &str); 9] = [
+        (
+            &["run", "--prompt", "hi", "--temperature", "NaN"],
+            "--temperature",
+        ),
+        (
+            &["run", "--prompt", "hi", "--temperature", "inf"],
+            "--temperature",
+        ),
+        (&["run", "--prompt", "hi", "--top-p", "7"], "--top-p"),
+        (
+            &["run", "--prompt", "hi", "--max-tokens", huge],
+            "--max-tokens",
+        ),
+        (
+            &["run", "--prompt", "hi", "--device", "cpu", "--window", huge],
+            "--window",
+        ),
+        (
+            &[
+                "run",
+                "--prompt",
+                "hi",
+                "--device",
+                "cpu",
+                "--context",
+                huge,
+            ],
+            "--context",
+        ),
+        (
+            &["run", "--prompt", "hi", "--prefill-chunk", "100000"],
+            "--prefill-chunk",
+        ),
+        (&["info", "--window", huge], "--window"),
+        (&["bench", "--prompt-tokens", huge], "--prompt-tokens"),
+    ];
+    for (args, flag) in cases {
+        let mut all = args.to_vec();
+        all.extend(["--model", m]);
+        let o = bin(&all);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: usage errors exit 2");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.starts_with("error: invalid value"), "{args:?}: {err}");
+        assert!(err.contains(flag), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+    // SmolLM2 adds no BOS: an empty raw prompt has no token at all, on either device.
+    let smol = smollm2_gguf();
+    for device in ["cpu", "gpu"] {
+        let o = bin(&[
+            "run",
+            "--model",
+            smol.to_str().unwrap(),
+            "--raw",
+            "--prompt",
+            "",
+            "--device",
+            device,
+        ]);
+        let line = one_line_error(&o);
+        assert!(line.contains("the prompt is empty"), "{device}: {line}");
+    }
+}
+
+/// A tokenizer whose ids run past the model's embedding (here SmolLM2's 49,152-token vocabulary
+/// on a 32,000-row Mistral model) is refused before anything runs: its ids would index past the
+/// table, which a GPU clamps silently.
+#[test]
+fn a_tokenizer_of_another_model_is_refused() {
+    let model = fixture("tiny-mistral-256/tiny-mistral-256-Q4_K_M.gguf");
+    let smol = smollm2_gguf();
+    let o = bin(&[
+        "run",
+        "--model",
+        model.to_str().unwrap(),
+        "--tokenizer",
+        smol.to_str().unwrap(),
+        "--device",
+        "cpu",
+        "--prompt",
+        "hi",
+    ]);
+    let line = one_line_error(&o);
+    assert!(line.contains("49152 tokens"), "{line}");
+    assert!(line.contains("32000 rows"), "{line}");
+}

@@ -48,6 +48,9 @@ pub enum EngineError {
     Readback(String),
     #[error("{0}")]
     Shape(String),
+    /// A load option out of range (context, window, prefill chunk).
+    #[error("{0}")]
+    Options(String),
     #[error(transparent)]
     Format(#[from] FormatError),
     #[error(transparent)]

@@ -31,6 +31,8 @@ pub enum TextError {
     IdOutOfRange { id: u32, vocab_size: usize },
     #[error("chat template: {0}")]
     Template(String),
+    #[error("the tokenizer has {tokenizer} tokens but the model's embedding has {rows} rows: this tokenizer belongs to another model")]
+    VocabularyMismatch { tokenizer: usize, rows: usize },
 }
 
 pub type Result<T, E = TextError> = std::result::Result<T, E>;

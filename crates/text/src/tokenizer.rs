@@ -275,6 +275,19 @@ impl Tokenizer {
         Ok(vec![bos])
     }
 
+    /// Checks that every id this tokenizer can produce has a row in a model's embedding of
+    /// `embedding_rows` rows (fewer ids than rows is normal: padded vocabularies). A tokenizer
+    /// from another model would otherwise index past the table.
+    pub fn check_fits(&self, embedding_rows: usize) -> Result<()> {
+        if self.vocab_size > embedding_rows {
+            return Err(TextError::VocabularyMismatch {
+                tokenizer: self.vocab_size,
+                rows: embedding_rows,
+            });
+        }
+        Ok(())
+    }
+
     /// Whether `text` holds the text of a special token (`<s>`, `<|im_end|>`).
     pub fn has_special_text(&self, text: &str) -> bool {
         self.special_text.occurs_in(text)

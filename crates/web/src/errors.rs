@@ -110,7 +110,7 @@ impl From<EngineError> for WebError {
                 )
             }
             EngineError::PastContext { .. } => Code::Context,
-            EngineError::BadToken { .. } => Code::BadRequest,
+            EngineError::BadToken { .. } | EngineError::Options(_) => Code::BadRequest,
             _ => Code::Internal,
         };
         WebError::new(code, e.to_string())

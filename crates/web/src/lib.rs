@@ -280,6 +280,9 @@ impl Engine {
                 format!("the GGUF's tokenizer cannot be used: {e}"),
             )
         })?);
+        tokenizer
+            .check_fits(file.config.vocab_size)
+            .map_err(|e| WebError::new(Code::UnsupportedFile, e.to_string()))?;
         // A model without a usable template still serves `logits`; chat reports the error.
         let template = ChatTemplate::for_tokenizer(&tokenizer).ok();
         let opts = model_options(&file, options, &self.ctx.adapter)?;

@@ -36,6 +36,9 @@ pub fn run(args: &ModelArgs, dev: &DeviceArgs, opts: &RunOptions) -> Result<()> 
             template_sandbox::render(&template, m, g)
         })?
     };
+    if prompt_ids.is_empty() {
+        bail!("the prompt is empty and this model adds no BOS token: give some text with --prompt");
+    }
     let config = &model.config;
     if config.sliding_window.is_none() && prompt_ids.len() + opts.max_tokens > args.context {
         bail!(

@@ -98,6 +98,7 @@ impl GpuModel {
         mut progress: impl FnMut(LoadProgress),
     ) -> Result<Self> {
         let config = model.config.clone();
+        opts.validate(&config)?;
         let (family, family_reason) = opts.kernels.resolve(&AdapterFacts::from(&ctx.adapter))?;
         let opts = &opts.resolved(family);
         let memory = MemoryEstimate::of(model, opts);

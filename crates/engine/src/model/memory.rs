@@ -17,7 +17,9 @@ pub struct MemoryEstimate {
 
 impl MemoryEstimate {
     pub fn total(&self) -> u64 {
-        self.weights + self.kv_cache + self.scratch
+        self.weights
+            .saturating_add(self.kv_cache)
+            .saturating_add(self.scratch)
     }
 
     pub fn of(model: &ModelFile, opts: &ModelOptions) -> Self {
@@ -34,14 +36,25 @@ impl MemoryEstimate {
             })
             .sum();
         let kv_cache = KvCache::bytes(c.n_layers, opts.ring_len(c), c.kv_dim(), opts.kv_storage);
-        let per_token = 4
-            * (3 * c.dim + 3 * c.q_dim() + 4 * c.kv_dim() + 5 * c.ffn_dim + c.vocab_size + 1)
-                as u64;
+        // In u64 (usize is 32 bits on wasm32); the sizes are validated (config and
+        // `ModelOptions::validate`), and saturation keeps a missed case from wrapping to a
+        // small number that would pass the budget check.
+        let floats = [
+            3 * c.dim as u64,
+            3 * c.q_dim() as u64,
+            4 * c.kv_dim() as u64,
+            5 * c.ffn_dim as u64,
+            c.vocab_size as u64,
+            1,
+        ];
+        let per_token = 4 * floats.iter().fold(0u64, |a, &b| a.saturating_add(b));
         let chunk = opts.effective_chunk(c) as u64;
         MemoryEstimate {
             weights,
             kv_cache,
-            scratch: per_token * (chunk + 2) + 4 * c.vocab_size as u64,
+            scratch: per_token
+                .saturating_mul(chunk + 2)
+                .saturating_add(4 * c.vocab_size as u64),
         }
     }
 }
@@ -57,8 +70,10 @@ pub fn default_budget(adapter: &crate::AdapterSummary) -> Option<u64> {
     available_system_memory()
 }
 
+/// Memory the OS says is available (Linux: MemAvailable), the budget of CPU adapters and of the
+/// CPU reference.
 #[cfg(target_os = "linux")]
-fn available_system_memory() -> Option<u64> {
+pub fn available_system_memory() -> Option<u64> {
     let info = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
@@ -66,7 +81,7 @@ fn available_system_memory() -> Option<u64> {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn available_system_memory() -> Option<u64> {
+pub fn available_system_memory() -> Option<u64> {
     None
 }
 

@@ -11,7 +11,9 @@ mod profile;
 mod weights;
 
 pub use gpu_model::{GpuModel, LoadPhase, LoadProgress};
-pub use memory::{default_budget, MemoryEstimate};
-pub use options::{default_chunk, ModelOptions, AUTO_CHUNK, SUBMIT_LAYER_TOKENS};
+pub use memory::{available_system_memory, default_budget, MemoryEstimate};
+pub use options::{
+    default_chunk, ModelOptions, AUTO_CHUNK, MAX_CONTEXT, MAX_PREFILL_CHUNK, SUBMIT_LAYER_TOKENS,
+};
 pub use profile::{OpTime, StepProfile};
 pub use weights::{RawSource, RawTensorSource, TensorSource, NO_FUSION_ENV};

@@ -47,16 +47,19 @@ pub struct KvCache {
 impl KvCache {
     /// Bytes of one layer's K (or V) buffer: padded to 16 like the activation buffers.
     fn buffer_bytes(ring_len: usize, kv_dim: usize, storage: KvStorage) -> u64 {
-        (ring_len as u64 * kv_dim as u64 * storage.value_bytes())
+        // Saturating: an absurd ring must read as absurdly large, never wrap to a small size.
+        (ring_len as u64)
+            .saturating_mul(kv_dim as u64)
+            .saturating_mul(storage.value_bytes())
             .div_ceil(16)
             .max(1)
-            * 16
+            .saturating_mul(16)
     }
 
     /// GPU memory of a cache of these dimensions (K and V of every layer), for the estimate
     /// made before loading.
     pub fn bytes(n_layers: usize, ring_len: usize, kv_dim: usize, storage: KvStorage) -> u64 {
-        2 * n_layers as u64 * Self::buffer_bytes(ring_len, kv_dim, storage)
+        (2 * n_layers as u64).saturating_mul(Self::buffer_bytes(ring_len, kv_dim, storage))
     }
 
     /// Allocates the (zeroed) cache; errors when one layer's buffer is above what the adapter
