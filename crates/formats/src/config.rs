@@ -45,50 +45,14 @@ pub const MISTRAL_7B_V01_WINDOW: usize = 4096;
 const FALLBACK_CONTEXT: usize = 4096;
 
 impl ModelConfig {
-    /// Checks the invariants the forward pass relies on, with messages naming the field.
-    pub fn validate(&self) -> Result<()> {
-        let bad = |m: String| Err(FormatError::BadConfig(m));
-        let dims = [
-            ("dim", self.dim),
-            ("n_layers", self.n_layers),
-            ("n_heads", self.n_heads),
-            ("n_kv_heads", self.n_kv_heads),
-            ("head_dim", self.head_dim),
-            ("ffn_dim", self.ffn_dim),
-            ("vocab_size", self.vocab_size),
-        ];
-        for (name, v) in dims {
-            if v == 0 || v > 1 << 24 {
-                return bad(format!("{name} = {v} is out of range"));
-            }
-        }
-        if !self.n_heads.is_multiple_of(self.n_kv_heads) {
-            return bad(format!(
-                "n_heads {} is not a multiple of n_kv_heads {}",
-                self.n_heads, self.n_kv_heads
-            ));
-        }
-        if !self.head_dim.is_multiple_of(2) {
-            return bad(format!("head_dim {} must be even for RoPE", self.head_dim));
-        }
-        if !(self.norm_eps > 0.0 && self.norm_eps < 1.0) {
-            return bad(format!("norm_eps {} is out of range", self.norm_eps));
-        }
-        if !(self.rope_theta > 1.0 && self.rope_theta.is_finite()) {
-            return bad(format!("rope_theta {} is out of range", self.rope_theta));
-        }
-        if self.sliding_window == Some(0) {
-            return bad("sliding_window 0".into());
-        }
-        Ok(())
-    }
-
+    /// Saturates instead of wrapping on an unvalidated config; [`ModelConfig::validate`]
+    /// bounds the factors so that a validated one never comes near (also with 32-bit usize).
     pub fn q_dim(&self) -> usize {
-        self.n_heads * self.head_dim
+        self.n_heads.saturating_mul(self.head_dim)
     }
 
     pub fn kv_dim(&self) -> usize {
-        self.n_kv_heads * self.head_dim
+        self.n_kv_heads.saturating_mul(self.head_dim)
     }
 
     /// Mistral-7B-v0.1's shape: the only model whose window we infer when the file omits it.
@@ -134,20 +98,20 @@ impl ModelConfig {
             )));
         }
         let key = |k: &str| format!("{arch}.{k}");
-        let req = |k: &str| -> Result<usize> { Ok(meta.require_u64(&key(k))? as usize) };
+        let req = |k: &str| -> Result<usize> { Ok(to_usize(meta.require_u64(&key(k))?)) };
         let dim = req("embedding_length")?;
         let n_heads = req("attention.head_count")?;
         let n_kv_heads = meta
             .get_u64(&key("attention.head_count_kv"))?
-            .map(|v| v as usize)
+            .map(to_usize)
             .unwrap_or(n_heads);
         let head_dim = match meta.get_u64(&key("attention.key_length"))? {
-            Some(v) => v as usize,
+            Some(v) => to_usize(v),
             None if n_heads > 0 => dim / n_heads,
             None => 0,
         };
         if let Some(rope_dim) = meta.get_u64(&key("rope.dimension_count"))? {
-            if rope_dim as usize != head_dim {
+            if to_usize(rope_dim) != head_dim {
                 return Err(FormatError::BadConfig(format!(
                     "partial rotary embeddings (rope.dimension_count {rope_dim} < head_dim {head_dim}) are not supported"
                 )));
@@ -155,10 +119,10 @@ impl ModelConfig {
         }
         let window = meta
             .get_u64(&key("attention.sliding_window"))?
-            .map(|v| v as usize);
+            .map(to_usize);
         let vocab_size = meta
             .get_u64(&key("vocab_size"))?
-            .map(|v| v as usize)
+            .map(to_usize)
             .unwrap_or(vocab_from_embedding);
         let cfg = ModelConfig {
             architecture: arch.clone(),
@@ -176,7 +140,7 @@ impl ModelConfig {
             rope_theta: meta.get_f64(&key("rope.freq_base"))?.unwrap_or(10000.0) as f32,
             context_length: meta
                 .get_u64(&key("context_length"))?
-                .map(|v| v as usize)
+                .map(to_usize)
                 .unwrap_or(FALLBACK_CONTEXT),
             window_source: window_source(window),
             sliding_window: window,
@@ -194,7 +158,7 @@ impl ModelConfig {
         let int = |k: &str| -> Result<usize> {
             get(k)
                 .and_then(|x| x.as_u64())
-                .map(|x| x as usize)
+                .map(to_usize)
                 .ok_or_else(|| FormatError::MissingKey(format!("config.json: {k}")))
         };
         let model_type = get("model_type").and_then(|x| x.as_str()).unwrap_or("");
@@ -207,16 +171,14 @@ impl ModelConfig {
         let n_heads = int("num_attention_heads")?;
         let head_dim = get("head_dim")
             .and_then(|x| x.as_u64())
-            .map(|x| x as usize)
+            .map(to_usize)
             .unwrap_or(dim / n_heads.max(1));
         // transformers >= 4.5x moved rope_theta into rope_parameters.
         let rope_theta = get("rope_theta")
             .or_else(|| v.get("rope_parameters").and_then(|r| r.get("rope_theta")))
             .and_then(|x| x.as_f64())
             .unwrap_or(10000.0) as f32;
-        let window = get("sliding_window")
-            .and_then(|x| x.as_u64())
-            .map(|x| x as usize);
+        let window = get("sliding_window").and_then(|x| x.as_u64()).map(to_usize);
         let cfg = ModelConfig {
             architecture: model_type.to_string(),
             name: get("_name_or_path")
@@ -227,7 +189,7 @@ impl ModelConfig {
             n_heads,
             n_kv_heads: get("num_key_value_heads")
                 .and_then(|x| x.as_u64())
-                .map(|x| x as usize)
+                .map(to_usize)
                 .unwrap_or(n_heads),
             head_dim,
             ffn_dim: int("intermediate_size")?,
@@ -236,7 +198,7 @@ impl ModelConfig {
             rope_theta,
             context_length: get("max_position_embeddings")
                 .and_then(|x| x.as_u64())
-                .map(|x| x as usize)
+                .map(to_usize)
                 .unwrap_or(FALLBACK_CONTEXT),
             window_source: window_source(window),
             sliding_window: window,
@@ -255,13 +217,13 @@ impl ModelConfig {
         let int = |k: &str| -> Result<usize> {
             v.get(k)
                 .and_then(|x| x.as_u64())
-                .map(|x| x as usize)
+                .map(to_usize)
                 .ok_or_else(|| FormatError::MissingKey(format!("params.json: {k}")))
         };
         let window = v
             .get("sliding_window")
             .and_then(|x| x.as_u64())
-            .map(|x| x as usize);
+            .map(to_usize);
         let dim = int("dim")?;
         let n_heads = int("n_heads")?;
         let cfg = ModelConfig {
@@ -274,7 +236,7 @@ impl ModelConfig {
             head_dim: v
                 .get("head_dim")
                 .and_then(|x| x.as_u64())
-                .map(|x| x as usize)
+                .map(to_usize)
                 .unwrap_or(dim / n_heads.max(1)),
             ffn_dim: int("hidden_dim")?,
             vocab_size: int("vocab_size")?,
@@ -286,7 +248,7 @@ impl ModelConfig {
             context_length: v
                 .get("max_seq_len")
                 .and_then(|x| x.as_u64())
-                .map(|x| x as usize)
+                .map(to_usize)
                 .or(window)
                 .unwrap_or(FALLBACK_CONTEXT),
             window_source: window_source(window),
@@ -297,6 +259,12 @@ impl ModelConfig {
         cfg.validate()?;
         Ok(cfg)
     }
+}
+
+/// u64 to usize without wrapping: a value beyond usize (on wasm32, beyond 2^32) saturates, and
+/// validation then refuses it by its field's bound instead of seeing a truncated small number.
+pub(crate) fn to_usize(v: u64) -> usize {
+    usize::try_from(v).unwrap_or(usize::MAX)
 }
 
 fn window_source(window: Option<usize>) -> WindowSource {

@@ -19,6 +19,13 @@ pub enum FormatError {
         value: u64,
         limit: u64,
     },
+    #[error("{what} needs {needed} bytes but only {left} of the {budget}-byte GGUF metadata memory budget are left; the file is corrupt or malicious")]
+    MetadataBudget {
+        what: &'static str,
+        needed: u64,
+        left: u64,
+        budget: u64,
+    },
     #[error("invalid UTF-8 in {0}")]
     BadUtf8(&'static str),
     #[error("unknown GGUF metadata value type {0}")]

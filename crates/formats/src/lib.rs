@@ -7,6 +7,7 @@
 
 pub mod byte_source;
 pub mod config;
+pub mod config_validate;
 pub mod error;
 pub mod gguf;
 pub mod quant;

@@ -11,6 +11,7 @@ use crate::gguf::GgufFile;
 use crate::quant;
 use crate::safetensors::SafetensorsEntry;
 use crate::tensor_type::TensorType;
+use std::collections::{HashMap, HashSet};
 
 /// Where a checkpoint came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,12 +40,14 @@ pub struct ModelTensor {
 }
 
 impl ModelTensor {
+    /// Saturates rather than truncating where usize is 32 bits (such a tensor cannot be
+    /// loaded there anyway; a truncated count would be silently wrong).
     pub fn rows(&self) -> usize {
-        self.dims.iter().skip(1).product::<u64>() as usize
+        crate::config::to_usize(self.dims.iter().skip(1).product::<u64>())
     }
 
     pub fn cols(&self) -> usize {
-        self.dims[0] as usize
+        crate::config::to_usize(self.dims[0])
     }
 }
 
@@ -53,7 +56,11 @@ pub type SharedSource = Box<dyn ByteSource + Send + Sync>;
 pub struct ModelFile {
     pub format: ModelFormat,
     pub config: ModelConfig,
+    /// In file order. Read-only in practice: `index` maps names into it.
     pub tensors: Vec<ModelTensor>,
+    /// Name -> position in `tensors`, so look-ups by name are O(1) (a scan per expected tensor
+    /// made checking a file of 100k tensors quadratic).
+    index: HashMap<String, usize>,
     /// The GGUF header when the model is a GGUF (tokenizer and chat template live there).
     pub gguf: Option<GgufFile>,
     sources: Vec<SharedSource>,
@@ -93,6 +100,7 @@ impl ModelFile {
         shards: Vec<(SharedSource, Vec<SafetensorsEntry>)>,
     ) -> Result<Self> {
         let mut tensors = Vec::new();
+        let mut seen = HashSet::new();
         let mut sources = Vec::new();
         for (shard, (source, entries)) in shards.into_iter().enumerate() {
             for e in entries {
@@ -108,7 +116,7 @@ impl ModelFile {
                     }
                     _ => None,
                 };
-                if tensors.iter().any(|t: &ModelTensor| t.name == name) {
+                if !seen.insert(name.clone()) {
                     return Err(FormatError::Duplicate {
                         what: "tensor",
                         name,
@@ -127,7 +135,7 @@ impl ModelFile {
             sources.push(source);
         }
         let mut config = config;
-        config.tied_embeddings = !tensors.iter().any(|t| t.name == "output.weight");
+        config.tied_embeddings = !seen.contains("output.weight");
         Self::checked(format, config, tensors, None, sources)
     }
 
@@ -138,10 +146,39 @@ impl ModelFile {
         gguf: Option<GgufFile>,
         sources: Vec<SharedSource>,
     ) -> Result<Self> {
+        // Cheap checks first: a layer count must be within its bound and backed by as many
+        // tensors as it needs before a name is built per expected tensor.
+        config.validate()?;
+        let needed = expected_tensor_count(&config);
+        if (tensors.len() as u64) < needed {
+            // Bounded by validate (at most 9 * 1024 + 3 names): say which one is missing.
+            let present: HashSet<&str> = tensors.iter().map(|t| t.name.as_str()).collect();
+            let missing = expected_shapes(&config)
+                .into_iter()
+                .map(|(name, _)| name)
+                .find(|name| !present.contains(name.as_str()))
+                .unwrap_or_default();
+            return Err(FormatError::BadConfig(format!(
+                "missing tensor {missing:?}: n_layers = {} needs {needed} tensors \
+                 ({TENSORS_PER_LAYER} per layer), but the file has {}",
+                config.n_layers,
+                tensors.len()
+            )));
+        }
+        let mut index = HashMap::with_capacity(tensors.len());
+        for (i, t) in tensors.iter().enumerate() {
+            if index.insert(t.name.clone(), i).is_some() {
+                return Err(FormatError::Duplicate {
+                    what: "tensor",
+                    name: t.name.clone(),
+                });
+            }
+        }
         let model = ModelFile {
             format,
             config,
             tensors,
+            index,
             gguf,
             sources,
         };
@@ -161,7 +198,20 @@ impl ModelFile {
     }
 
     pub fn tensor(&self, name: &str) -> Option<&ModelTensor> {
-        self.tensors.iter().find(|t| t.name == name)
+        self.index.get(name).map(|&i| &self.tensors[i])
+    }
+
+    /// Tensors present in the file that the forward pass does not read (in file order), for
+    /// `info` to report: extra weights mean the file is not quite the architecture we run.
+    pub fn unused_tensors(&self) -> Vec<&ModelTensor> {
+        let used: HashSet<String> = expected_shapes(&self.config)
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        self.tensors
+            .iter()
+            .filter(|t| !used.contains(&t.name))
+            .collect()
     }
 
     pub fn require(&self, name: &str) -> Result<&ModelTensor> {
@@ -195,7 +245,19 @@ impl ModelFile {
     }
 }
 
-/// Every tensor the forward pass reads, with its GGUF shape.
+/// Tensors per transformer block (attention: norm, q, k, v, output; FFN: norm, gate, up, down).
+pub const TENSORS_PER_LAYER: u64 = 9;
+
+/// How many tensors [`expected_shapes`] lists, computed without building them.
+pub fn expected_tensor_count(c: &ModelConfig) -> u64 {
+    let top = if c.tied_embeddings { 2 } else { 3 };
+    (c.n_layers as u64)
+        .saturating_mul(TENSORS_PER_LAYER)
+        .saturating_add(top)
+}
+
+/// Every tensor the forward pass reads, with its GGUF shape. Call on a validated config (the
+/// list has [`expected_tensor_count`] entries).
 pub fn expected_shapes(c: &ModelConfig) -> Vec<(String, Vec<u64>)> {
     let (d, q, kv, f, v) = (
         c.dim as u64,

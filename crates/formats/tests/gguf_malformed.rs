@@ -11,7 +11,7 @@ fn small_file() -> Vec<u8> {
     );
     w.metadata.set(
         "tokenizer.ggml.tokens",
-        MetadataValue::Array(vec![MetadataValue::String("a".into()); 3]),
+        MetadataValue::array(vec![MetadataValue::String("a".into()); 3]),
     );
     w.add_tensor("w", &[32, 2], TensorType::Q8_0, vec![0; 68])
         .unwrap();
@@ -195,7 +195,7 @@ fn duplicate_keys_and_bad_value_types() {
 fn deeply_nested_arrays_are_bounded() {
     let mut v = MetadataValue::U8(0);
     for _ in 0..20 {
-        v = MetadataValue::Array(vec![v]);
+        v = MetadataValue::array(vec![v]);
     }
     let mut w = GgufWriter::new();
     w.metadata.set("deep", v);

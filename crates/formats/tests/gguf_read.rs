@@ -115,9 +115,9 @@ fn writer_round_trips_every_value_type_and_tensors() {
         ("a.str", MetadataValue::String("héllo".into())),
         (
             "a.nested",
-            MetadataValue::Array(vec![
-                MetadataValue::Array(vec![MetadataValue::I32(1), MetadataValue::I32(2)]),
-                MetadataValue::Array(vec![MetadataValue::I32(3)]),
+            MetadataValue::array(vec![
+                MetadataValue::array(vec![MetadataValue::I32(1), MetadataValue::I32(2)]),
+                MetadataValue::array(vec![MetadataValue::I32(3)]),
             ]),
         ),
     ];

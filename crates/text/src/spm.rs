@@ -73,13 +73,24 @@ fn piece_ids(tokens: &[String]) -> AHashMap<String, u32> {
     ids
 }
 
+/// Pieces longer than this (in bytes) take no part in merges. Enumerating a piece's splits
+/// hashes both halves at every cut, which is quadratic in its length (one 1 MB piece took
+/// minutes); with the cap the work is at most 256 times the vocabulary's bytes. SentencePiece's
+/// trainer caps pieces at 16 characters by default (`max_piece_length`), so real vocabularies
+/// (at most 4 bytes a character, plus the "▁") never come near; a longer piece can still be
+/// matched whole if it is a control or user-defined token.
+const MAX_MERGE_PIECE_BYTES: usize = 256;
+
 /// Every (left, right) whose concatenation is a normal piece, best merged-piece score first.
 fn merges_from_scores(vocab: &GgufVocab, ids: &AHashMap<String, u32>) -> Vec<(String, String)> {
     // (score, left id, right id); the sort below is stable over piece order, like Python's.
     let mut found: Vec<(f32, u32, u32)> = Vec::new();
     let mut local: Vec<(u32, u32)> = Vec::new();
     for (i, piece) in vocab.tokens.iter().enumerate() {
-        if !vocab.types[i].is_mergeable() || ids.get(piece) != Some(&(i as u32)) {
+        if piece.len() > MAX_MERGE_PIECE_BYTES
+            || !vocab.types[i].is_mergeable()
+            || ids.get(piece) != Some(&(i as u32))
+        {
             continue;
         }
         local.clear();

@@ -8,7 +8,7 @@ use mistral_formats::FormatError;
 use mistral_text::{TextError, Tokenizer};
 
 fn strs(items: &[&str]) -> V {
-    V::Array(items.iter().map(|s| V::String(s.to_string())).collect())
+    V::array(items.iter().map(|s| V::String(s.to_string())).collect())
 }
 
 /// A small, valid SentencePiece vocabulary: specials, 256 byte pieces, a few words.
@@ -34,12 +34,12 @@ fn spm_metadata() -> Metadata {
         ("tokenizer.ggml.model".into(), V::String("llama".into())),
         (
             "tokenizer.ggml.tokens".into(),
-            V::Array(tokens.into_iter().map(V::String).collect()),
+            V::array(tokens.into_iter().map(V::String).collect()),
         ),
-        ("tokenizer.ggml.scores".into(), V::Array(scores)),
+        ("tokenizer.ggml.scores".into(), V::array(scores)),
         (
             "tokenizer.ggml.token_type".into(),
-            V::Array(types.into_iter().map(V::I32).collect()),
+            V::array(types.into_iter().map(V::I32).collect()),
         ),
         ("tokenizer.ggml.bos_token_id".into(), V::U32(1)),
         ("tokenizer.ggml.eos_token_id".into(), V::U32(2)),
@@ -58,7 +58,7 @@ fn gpt2_metadata() -> Metadata {
         ("tokenizer.ggml.merges".into(), strs(&["a b", "Ġ ab"])),
         (
             "tokenizer.ggml.token_type".into(),
-            V::Array(vec![
+            V::array(vec![
                 V::I32(3),
                 V::I32(1),
                 V::I32(1),
@@ -147,7 +147,7 @@ fn missing_or_mistyped_arrays() {
     let e = err_of(&with(
         spm_metadata(),
         "tokenizer.ggml.tokens",
-        V::Array(vec![V::U32(1)]),
+        V::array(vec![V::U32(1)]),
     ));
     assert!(
         matches!(e, TextError::Format(FormatError::WrongKeyType { .. })),
@@ -170,7 +170,7 @@ fn arrays_of_different_lengths() {
     let e = err_of(&with(
         spm_metadata(),
         "tokenizer.ggml.scores",
-        V::Array(vec![V::F32(0.0); 3]),
+        V::array(vec![V::F32(0.0); 3]),
     ));
     assert!(matches!(e, TextError::BadGgufTokenizer(_)));
     assert_eq!(
@@ -181,7 +181,7 @@ fn arrays_of_different_lengths() {
     let e = err_of(&with(
         gpt2_metadata(),
         "tokenizer.ggml.token_type",
-        V::Array(vec![V::I32(1)]),
+        V::array(vec![V::I32(1)]),
     ));
     assert!(
         e.to_string().contains("token_type has 1 entries but"),
@@ -196,7 +196,7 @@ fn bad_values() {
     let e = err_of(&with(
         gpt2_metadata(),
         "tokenizer.ggml.token_type",
-        V::Array(types),
+        V::array(types),
     ));
     assert!(
         e.to_string().contains("token 4 has unknown token_type 9"),

@@ -1,107 +1,46 @@
-//! GGUF metadata values and typed look-ups that say which key was missing or mistyped.
+//! GGUF metadata: key/value pairs in file order, with typed look-ups that say which key was
+//! missing or mistyped.
 
+use super::value::{MetadataArray, MetadataValue};
 use crate::error::{FormatError, Result};
-
-/// One metadata value. Arrays may nest (the spec allows arrays of arrays).
-#[derive(Clone, Debug, PartialEq)]
-pub enum MetadataValue {
-    U8(u8),
-    I8(i8),
-    U16(u16),
-    I16(i16),
-    U32(u32),
-    I32(i32),
-    U64(u64),
-    I64(i64),
-    F32(f32),
-    F64(f64),
-    Bool(bool),
-    String(String),
-    Array(Vec<MetadataValue>),
-}
-
-impl MetadataValue {
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            MetadataValue::U8(_) => "u8",
-            MetadataValue::I8(_) => "i8",
-            MetadataValue::U16(_) => "u16",
-            MetadataValue::I16(_) => "i16",
-            MetadataValue::U32(_) => "u32",
-            MetadataValue::I32(_) => "i32",
-            MetadataValue::U64(_) => "u64",
-            MetadataValue::I64(_) => "i64",
-            MetadataValue::F32(_) => "f32",
-            MetadataValue::F64(_) => "f64",
-            MetadataValue::Bool(_) => "bool",
-            MetadataValue::String(_) => "string",
-            MetadataValue::Array(_) => "array",
-        }
-    }
-
-    pub fn as_str(&self) -> Option<&str> {
-        match self {
-            MetadataValue::String(s) => Some(s),
-            _ => None,
-        }
-    }
-
-    /// Any integer type, as i64 (u64 values above i64::MAX give None).
-    pub fn as_i64(&self) -> Option<i64> {
-        Some(match *self {
-            MetadataValue::U8(v) => v as i64,
-            MetadataValue::I8(v) => v as i64,
-            MetadataValue::U16(v) => v as i64,
-            MetadataValue::I16(v) => v as i64,
-            MetadataValue::U32(v) => v as i64,
-            MetadataValue::I32(v) => v as i64,
-            MetadataValue::U64(v) => i64::try_from(v).ok()?,
-            MetadataValue::I64(v) => v,
-            _ => return None,
-        })
-    }
-
-    /// Any non-negative integer, as u64.
-    pub fn as_u64(&self) -> Option<u64> {
-        match *self {
-            MetadataValue::U64(v) => Some(v),
-            _ => u64::try_from(self.as_i64()?).ok(),
-        }
-    }
-
-    /// Any number (integers included: writers disagree on the type of e.g. rope.freq_base).
-    pub fn as_f64(&self) -> Option<f64> {
-        match *self {
-            MetadataValue::F32(v) => Some(v as f64),
-            MetadataValue::F64(v) => Some(v),
-            _ => self.as_i64().map(|v| v as f64),
-        }
-    }
-
-    pub fn as_bool(&self) -> Option<bool> {
-        match *self {
-            MetadataValue::Bool(b) => Some(b),
-            _ => None,
-        }
-    }
-
-    pub fn as_array(&self) -> Option<&[MetadataValue]> {
-        match self {
-            MetadataValue::Array(a) => Some(a),
-            _ => None,
-        }
-    }
-}
+use std::collections::HashMap;
 
 /// Metadata in file order, with look-ups by key.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// Look-ups go through a hash index, so a header of 300k keys is read and queried in linear
+/// time (a scan per key made duplicate detection quadratic: minutes).
+#[derive(Clone, Debug, Default)]
 pub struct Metadata {
     entries: Vec<(String, MetadataValue)>,
+    /// Key -> position in `entries` (the first one, should a caller pass duplicates to `new`).
+    index: HashMap<String, usize>,
+}
+
+impl PartialEq for Metadata {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries == other.entries
+    }
 }
 
 impl Metadata {
     pub fn new(entries: Vec<(String, MetadataValue)>) -> Self {
-        Metadata { entries }
+        let mut index = HashMap::with_capacity(entries.len());
+        for (i, (k, _)) in entries.iter().enumerate() {
+            index.entry(k.clone()).or_insert(i);
+        }
+        Metadata { entries, index }
+    }
+
+    /// Appends a key that must not be present yet (the reader: GGUF keys are unique).
+    pub fn insert_new(&mut self, key: String, value: MetadataValue) -> Result<()> {
+        if self.index.contains_key(&key) {
+            return Err(FormatError::Duplicate {
+                what: "metadata key",
+                name: key,
+            });
+        }
+        self.index.insert(key.clone(), self.entries.len());
+        self.entries.push((key, value));
+        Ok(())
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &MetadataValue)> {
@@ -117,20 +56,30 @@ impl Metadata {
     }
 
     pub fn get(&self, key: &str) -> Option<&MetadataValue> {
-        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.index.get(key).map(|&i| &self.entries[i].1)
     }
 
     /// Sets or replaces a value (used by writers and converters).
     pub fn set(&mut self, key: &str, value: MetadataValue) {
-        match self.entries.iter_mut().find(|(k, _)| k == key) {
-            Some(entry) => entry.1 = value,
-            None => self.entries.push((key.to_string(), value)),
+        match self.index.get(key) {
+            Some(&i) => self.entries[i].1 = value,
+            None => {
+                self.index.insert(key.to_string(), self.entries.len());
+                self.entries.push((key.to_string(), value));
+            }
         }
     }
 
     pub fn remove(&mut self, key: &str) -> Option<MetadataValue> {
-        let i = self.entries.iter().position(|(k, _)| k == key)?;
-        Some(self.entries.remove(i).1)
+        let i = self.index.remove(key)?;
+        let (_, value) = self.entries.remove(i);
+        // Later entries moved down by one (removal is rare: converters, not readers).
+        for slot in self.index.values_mut() {
+            if *slot > i {
+                *slot -= 1;
+            }
+        }
+        Some(value)
     }
 
     fn typed<'a, T>(
@@ -165,7 +114,7 @@ impl Metadata {
         self.typed(key, "bool", MetadataValue::as_bool)
     }
 
-    pub fn get_array(&self, key: &str) -> Result<Option<&[MetadataValue]>> {
+    pub fn get_array(&self, key: &str) -> Result<Option<&MetadataArray>> {
         self.typed(key, "array", MetadataValue::as_array)
     }
 
@@ -181,50 +130,58 @@ impl Metadata {
 
     /// A string array as `Vec<&str>` (tokenizer vocabularies, merges).
     pub fn get_str_array(&self, key: &str) -> Result<Option<Vec<&str>>> {
-        let Some(items) = self.get_array(key)? else {
+        let Some(a) = self.get_array(key)? else {
             return Ok(None);
         };
-        items
-            .iter()
-            .map(|v| {
-                v.as_str().ok_or_else(|| FormatError::WrongKeyType {
-                    key: key.to_string(),
-                    expected: "array of strings",
-                    found: format!("array containing {}", v.type_name()),
-                })
-            })
-            .collect::<Result<Vec<_>>>()
-            .map(Some)
+        // An empty array has no element of a wrong type (writers type empty arrays as u8).
+        if a.is_empty() {
+            return Ok(Some(Vec::new()));
+        }
+        let strings = a
+            .as_strings()
+            .ok_or_else(|| wrong_elements(key, "array of strings", a.elem_type_name()))?;
+        Ok(Some(strings.iter().map(String::as_str).collect()))
     }
 
     /// A numeric array as f32 (token scores).
     pub fn get_f32_array(&self, key: &str) -> Result<Option<Vec<f32>>> {
-        self.numeric_array(key, |v| v.as_f64().map(|x| x as f32))
+        let Some(a) = self.get_array(key)? else {
+            return Ok(None);
+        };
+        // An empty array has no element of a wrong type (writers type empty arrays as u8).
+        if a.is_empty() {
+            return Ok(Some(Vec::new()));
+        }
+        a.to_f32_vec()
+            .map(Some)
+            .ok_or_else(|| wrong_elements(key, "array of numbers", a.elem_type_name()))
     }
 
     /// An integer array as i64 (token types).
     pub fn get_i64_array(&self, key: &str) -> Result<Option<Vec<i64>>> {
-        self.numeric_array(key, MetadataValue::as_i64)
-    }
-
-    fn numeric_array<T>(
-        &self,
-        key: &str,
-        f: impl Fn(&MetadataValue) -> Option<T>,
-    ) -> Result<Option<Vec<T>>> {
-        let Some(items) = self.get_array(key)? else {
+        let Some(a) = self.get_array(key)? else {
             return Ok(None);
         };
-        items
-            .iter()
-            .map(|v| {
-                f(v).ok_or_else(|| FormatError::WrongKeyType {
-                    key: key.to_string(),
-                    expected: "array of numbers",
-                    found: format!("array containing {}", v.type_name()),
-                })
-            })
-            .collect::<Result<Vec<_>>>()
-            .map(Some)
+        // An empty array has no element of a wrong type (writers type empty arrays as u8).
+        if a.is_empty() {
+            return Ok(Some(Vec::new()));
+        }
+        match a.to_i64_vec() {
+            Some(Ok(v)) => Ok(Some(v)),
+            Some(Err(i)) => Err(FormatError::WrongKeyType {
+                key: key.to_string(),
+                expected: "array of integers",
+                found: format!("element {i} beyond the i64 range"),
+            }),
+            None => Err(wrong_elements(key, "array of integers", a.elem_type_name())),
+        }
+    }
+}
+
+fn wrong_elements(key: &str, expected: &'static str, elem: &str) -> FormatError {
+    FormatError::WrongKeyType {
+        key: key.to_string(),
+        expected,
+        found: format!("array containing {elem}"),
     }
 }

@@ -5,14 +5,20 @@
 //! that remain before anything is allocated, so a malicious file yields a [`FormatError`], not an
 //! out-of-memory abort or a panic.
 
+mod budget;
+mod cursor;
 mod metadata;
 mod reader;
 mod tensor_info;
+mod value;
+mod values;
 mod writer;
 
-pub use metadata::{Metadata, MetadataValue};
+pub use budget::METADATA_BUDGET;
+pub use metadata::Metadata;
 pub use reader::{GgufFile, DEFAULT_ALIGNMENT};
 pub use tensor_info::TensorInfo;
+pub use value::{MetadataArray, MetadataValue};
 pub use writer::GgufWriter;
 
 use crate::error::FormatError;

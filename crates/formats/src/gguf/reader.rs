@@ -1,17 +1,22 @@
 //! Parses a GGUF header from a [`ByteSource`] and locates every tensor's bytes.
 
-use super::metadata::{Metadata, MetadataValue};
+use super::budget::Budget;
+use super::cursor::Cursor;
+use super::metadata::Metadata;
 use super::tensor_info::TensorInfo;
-use super::{implausible, value_type as vt, MAGIC};
-use crate::byte_source::{check_range, ByteSource};
+use super::value::MetadataValue;
+use super::values::ValueReader;
+use super::{implausible, MAGIC};
+use crate::byte_source::ByteSource;
 use crate::error::{FormatError, Result};
 use crate::tensor_type::TensorType;
+use std::mem::size_of;
 
 pub const DEFAULT_ALIGNMENT: u64 = 32;
 /// ggml tensors have at most 4 dimensions.
 const MAX_DIMS: u32 = 4;
-/// Arrays of arrays deeper than this are not used by any writer; bounding depth bounds recursion.
-const MAX_ARRAY_DEPTH: u32 = 8;
+/// Entries reserved before any is read; beyond it vectors grow with what is read.
+const MAX_RESERVE: u64 = 1 << 16;
 /// A single dimension above 2^40 elements is corrupt, whatever the file size claims.
 const MAX_DIM: u64 = 1 << 40;
 
@@ -48,29 +53,33 @@ impl GgufFile {
         c.check_count("metadata count", n_kv, 13)?;
         c.check_count("tensor count", n_tensors, 24)?;
 
-        let mut entries: Vec<(String, MetadataValue)> = Vec::with_capacity(n_kv as usize);
+        // Counts are bounded by the source's claimed length only; the budget bounds memory.
+        let mut budget = Budget::new();
+        let mut metadata = Metadata::default();
         for _ in 0..n_kv {
-            let key = c.string("metadata key")?;
-            let ty = c.u32()?;
-            let value = c.value(ty, 0)?;
-            if entries.iter().any(|(k, _)| *k == key) {
-                return Err(FormatError::Duplicate {
-                    what: "metadata key",
-                    name: key,
-                });
-            }
-            entries.push((key, value));
+            let mut values = ValueReader {
+                cursor: &mut c,
+                budget: &mut budget,
+            };
+            let key = values.string("metadata key")?;
+            // The entry, and the key's second copy in the look-up index.
+            values.budget.charge(
+                "metadata entry",
+                (size_of::<(String, MetadataValue)>() + 2 * key.len() + 16) as u64,
+            )?;
+            let ty = values.cursor.u32()?;
+            let value = values.value(ty)?;
+            metadata.insert_new(key, value)?;
         }
-        let metadata = Metadata::new(entries);
         let alignment = match metadata.get_u64("general.alignment")? {
             None => DEFAULT_ALIGNMENT,
             Some(a) if a > 0 && a.is_power_of_two() && a <= 1 << 20 => a,
             Some(a) => return Err(implausible("general.alignment", a, 1 << 20)),
         };
 
-        let mut raw = Vec::with_capacity(n_tensors as usize);
+        let mut raw = Vec::with_capacity(n_tensors.min(MAX_RESERVE) as usize);
         for _ in 0..n_tensors {
-            raw.push(c.tensor_info()?);
+            raw.push(read_tensor_info(&mut c, &mut budget)?);
         }
         let data_offset = c.pos.next_multiple_of(alignment);
         let file_len = source.len();
@@ -192,162 +201,40 @@ fn check_unique_and_disjoint(tensors: &[TensorInfo]) -> Result<()> {
     Ok(())
 }
 
-/// Sequential reads over a byte source, fetched in chunks so that a header of a million small
-/// fields costs a few large reads.
-struct Cursor<'a, S: ByteSource + ?Sized> {
-    source: &'a S,
-    pos: u64,
-    buf: Vec<u8>,
-    buf_start: u64,
-}
-
-const CHUNK: u64 = 1 << 16;
-
-impl<'a, S: ByteSource + ?Sized> Cursor<'a, S> {
-    fn new(source: &'a S) -> Self {
-        Cursor {
-            source,
-            pos: 0,
-            buf: Vec::new(),
-            buf_start: 0,
-        }
+/// One tensor info (name, dims, type, relative offset), charged to the metadata budget.
+fn read_tensor_info<S: ByteSource + ?Sized>(
+    c: &mut Cursor<'_, S>,
+    budget: &mut Budget,
+) -> Result<RawTensorInfo> {
+    budget.charge(
+        "tensor info",
+        (size_of::<TensorInfo>() + MAX_DIMS as usize * 8) as u64,
+    )?;
+    let name = ValueReader { cursor: c, budget }.string("tensor name")?;
+    let n_dims = c.u32()?;
+    if n_dims == 0 || n_dims > MAX_DIMS {
+        return Err(FormatError::BadTensor {
+            tensor: name,
+            reason: format!("{n_dims} dimensions (expected 1 to {MAX_DIMS})"),
+        });
     }
-
-    fn remaining(&self) -> u64 {
-        self.source.len().saturating_sub(self.pos)
-    }
-
-    fn check_count(&self, what: &'static str, count: u64, min_bytes_each: u64) -> Result<()> {
-        let limit = self.remaining() / min_bytes_each;
-        if count > limit {
-            return Err(implausible(what, count, limit));
-        }
-        Ok(())
-    }
-
-    fn bytes(&mut self, n: u64) -> Result<&[u8]> {
-        check_range(self.pos, n, self.source.len())?;
-        let buf_end = self.buf_start + self.buf.len() as u64;
-        if self.pos < self.buf_start || self.pos + n > buf_end {
-            let want = n.max(CHUNK).min(self.source.len() - self.pos);
-            // A prefix-only source may hold the bytes asked for but not a whole chunk.
-            self.buf = match self.source.read_vec(self.pos, want) {
-                Err(FormatError::PrefixTooShort { .. }) if want > n => {
-                    self.source.read_vec(self.pos, n)?
-                }
-                other => other?,
-            };
-            self.buf_start = self.pos;
-        }
-        let start = (self.pos - self.buf_start) as usize;
-        self.pos += n;
-        Ok(&self.buf[start..start + n as usize])
-    }
-
-    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
-        Ok(self.bytes(N as u64)?.try_into().expect("N bytes"))
-    }
-
-    fn u32(&mut self) -> Result<u32> {
-        Ok(u32::from_le_bytes(self.array()?))
-    }
-
-    fn u64(&mut self) -> Result<u64> {
-        Ok(u64::from_le_bytes(self.array()?))
-    }
-
-    fn string(&mut self, what: &'static str) -> Result<String> {
-        let len = self.u64()?;
-        if len > self.remaining() {
-            return Err(FormatError::Truncated {
-                offset: self.pos,
-                needed: len,
-                len: self.source.len(),
-            });
-        }
-        let bytes = self.bytes(len)?.to_vec();
-        String::from_utf8(bytes).map_err(|_| FormatError::BadUtf8(what))
-    }
-
-    fn value(&mut self, ty: u32, depth: u32) -> Result<MetadataValue> {
-        use MetadataValue as V;
-        Ok(match ty {
-            vt::U8 => V::U8(self.array::<1>()?[0]),
-            vt::I8 => V::I8(self.array::<1>()?[0] as i8),
-            vt::U16 => V::U16(u16::from_le_bytes(self.array()?)),
-            vt::I16 => V::I16(i16::from_le_bytes(self.array()?)),
-            vt::U32 => V::U32(self.u32()?),
-            vt::I32 => V::I32(i32::from_le_bytes(self.array()?)),
-            vt::F32 => V::F32(f32::from_le_bytes(self.array()?)),
-            vt::BOOL => match self.array::<1>()?[0] {
-                0 => V::Bool(false),
-                1 => V::Bool(true),
-                b => return Err(implausible("bool value", b as u64, 1)),
-            },
-            vt::STRING => V::String(self.string("metadata string")?),
-            vt::U64 => V::U64(self.u64()?),
-            vt::I64 => V::I64(i64::from_le_bytes(self.array()?)),
-            vt::F64 => V::F64(f64::from_le_bytes(self.array()?)),
-            vt::ARRAY => {
-                if depth >= MAX_ARRAY_DEPTH {
-                    return Err(implausible(
-                        "array nesting depth",
-                        depth as u64 + 1,
-                        MAX_ARRAY_DEPTH as u64,
-                    ));
-                }
-                let elem_ty = self.u32()?;
-                let count = self.u64()?;
-                self.check_count("array length", count, min_value_bytes(elem_ty)?)?;
-                let mut items = Vec::with_capacity(count as usize);
-                for _ in 0..count {
-                    items.push(self.value(elem_ty, depth + 1)?);
-                }
-                V::Array(items)
-            }
-            other => return Err(FormatError::BadValueType(other)),
-        })
-    }
-
-    fn tensor_info(&mut self) -> Result<RawTensorInfo> {
-        let name = self.string("tensor name")?;
-        let n_dims = self.u32()?;
-        if n_dims == 0 || n_dims > MAX_DIMS {
+    let mut dims = Vec::with_capacity(n_dims as usize);
+    for _ in 0..n_dims {
+        let d = c.u64()?;
+        if d == 0 || d > MAX_DIM {
             return Err(FormatError::BadTensor {
                 tensor: name,
-                reason: format!("{n_dims} dimensions (expected 1 to {MAX_DIMS})"),
+                reason: format!("dimension {d} is out of range 1..={MAX_DIM}"),
             });
         }
-        let mut dims = Vec::with_capacity(n_dims as usize);
-        for _ in 0..n_dims {
-            let d = self.u64()?;
-            if d == 0 || d > MAX_DIM {
-                return Err(FormatError::BadTensor {
-                    tensor: name,
-                    reason: format!("dimension {d} is out of range 1..={MAX_DIM}"),
-                });
-            }
-            dims.push(d);
-        }
-        let ggml_type = self.u32()?;
-        let rel_offset = self.u64()?;
-        Ok(RawTensorInfo {
-            name,
-            dims,
-            ggml_type,
-            rel_offset,
-        })
+        dims.push(d);
     }
-}
-
-/// The fewest bytes one value of a type can occupy (for bounding array lengths).
-fn min_value_bytes(ty: u32) -> Result<u64> {
-    Ok(match ty {
-        vt::U8 | vt::I8 | vt::BOOL => 1,
-        vt::U16 | vt::I16 => 2,
-        vt::U32 | vt::I32 | vt::F32 => 4,
-        vt::U64 | vt::I64 | vt::F64 | vt::STRING => 8,
-        vt::ARRAY => 12,
-        other => return Err(FormatError::BadValueType(other)),
+    let ggml_type = c.u32()?;
+    let rel_offset = c.u64()?;
+    Ok(RawTensorInfo {
+        name,
+        dims,
+        ggml_type,
+        rel_offset,
     })
 }

@@ -1,7 +1,8 @@
 //! Writes GGUF v3 files (used by `mistral-wgpu quantize` and by tests that build malformed or
 //! synthetic files).
 
-use super::metadata::{Metadata, MetadataValue};
+use super::metadata::Metadata;
+use super::value::{MetadataArray, MetadataValue};
 use super::{value_type as vt, DEFAULT_ALIGNMENT, MAGIC};
 use crate::error::{FormatError, Result};
 use crate::tensor_type::TensorType;
@@ -142,14 +143,51 @@ fn put_value(buf: &mut Vec<u8>, v: &MetadataValue) {
         MetadataValue::F64(x) => buf.extend_from_slice(&x.to_le_bytes()),
         MetadataValue::Bool(x) => buf.push(*x as u8),
         MetadataValue::String(s) => put_string(buf, s),
-        MetadataValue::Array(items) => {
-            // Empty arrays carry no element to take a type from; u8 is what gguf-py writes too.
-            let elem = items.first().map(value_type).unwrap_or(vt::U8);
-            buf.extend_from_slice(&elem.to_le_bytes());
-            buf.extend_from_slice(&(items.len() as u64).to_le_bytes());
-            for item in items {
-                put_value(buf, item);
+        MetadataValue::Array(items) => put_array(buf, items),
+    }
+}
+
+fn array_elem_type(a: &MetadataArray) -> u32 {
+    match a {
+        MetadataArray::U8(_) => vt::U8,
+        MetadataArray::I8(_) => vt::I8,
+        MetadataArray::U16(_) => vt::U16,
+        MetadataArray::I16(_) => vt::I16,
+        MetadataArray::U32(_) => vt::U32,
+        MetadataArray::I32(_) => vt::I32,
+        MetadataArray::U64(_) => vt::U64,
+        MetadataArray::I64(_) => vt::I64,
+        MetadataArray::F32(_) => vt::F32,
+        MetadataArray::F64(_) => vt::F64,
+        MetadataArray::Bool(_) => vt::BOOL,
+        MetadataArray::String(_) => vt::STRING,
+        MetadataArray::Array(_) => vt::ARRAY,
+    }
+}
+
+fn put_array(buf: &mut Vec<u8>, a: &MetadataArray) {
+    buf.extend_from_slice(&array_elem_type(a).to_le_bytes());
+    buf.extend_from_slice(&(a.len() as u64).to_le_bytes());
+    macro_rules! le {
+        ($v:expr) => {
+            for x in $v {
+                buf.extend_from_slice(&x.to_le_bytes());
             }
-        }
+        };
+    }
+    match a {
+        MetadataArray::U8(v) => buf.extend_from_slice(v),
+        MetadataArray::I8(v) => le!(v),
+        MetadataArray::U16(v) => le!(v),
+        MetadataArray::I16(v) => le!(v),
+        MetadataArray::U32(v) => le!(v),
+        MetadataArray::I32(v) => le!(v),
+        MetadataArray::U64(v) => le!(v),
+        MetadataArray::I64(v) => le!(v),
+        MetadataArray::F32(v) => le!(v),
+        MetadataArray::F64(v) => le!(v),
+        MetadataArray::Bool(v) => buf.extend(v.iter().map(|&b| b as u8)),
+        MetadataArray::String(v) => v.iter().for_each(|s| put_string(buf, s)),
+        MetadataArray::Array(v) => v.iter().for_each(|inner| put_array(buf, inner)),
     }
 }
