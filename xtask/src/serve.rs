@@ -10,8 +10,9 @@
 //! - confine.rs: nothing outside the served folder, `..` (also percent-encoded) and symlinks
 //!   that lead out included.
 //! - counts.rs: requests counted per decoded path; `GET /__requests` answers
-//!   `{"total": 12, "paths": {"/models/x.gguf": 5}}` and `GET` or `POST /__requests/reset`
-//!   clears the counts (these two paths are not counted).
+//!   `{"total": 12, "paths": {"/models/x.gguf": 5}, "preflights": {"/models/x.gguf": 4}}` (CORS
+//!   preflights apart) and `GET` or `POST /__requests/reset` clears the counts (these two paths
+//!   are not counted).
 //! - app.rs: CORS (preflight included) on the model server only: the page fetches its model
 //!   from another origin, as it would from Hugging Face; the site itself needs none.
 //! - listen.rs: a cap on open connections, a deadline for a request's head (slowloris), a
@@ -118,12 +119,12 @@ impl Server {
 /// What the page's tests ask of a server.
 #[allow(dead_code)]
 impl Server {
-    /// Requests so far for one decoded path (e.g. "/models/x.gguf"), any method.
+    /// Requests so far for one decoded path (e.g. "/models/x.gguf"), preflights excluded.
     pub fn requests(&self, path: &str) -> u64 {
         self.counts.lock().unwrap().get(path)
     }
 
-    /// Requests so far, all paths (the `/__requests` endpoints excluded).
+    /// Requests so far, all paths (preflights and the `/__requests` endpoints excluded).
     pub fn total_requests(&self) -> u64 {
         self.counts.lock().unwrap().total()
     }

@@ -40,7 +40,7 @@ pub fn router(
     if cors == Cors::AnyOrigin {
         app = app.layer(cors_layer());
     }
-    // Outermost, so that preflights (answered by the CORS layer) are counted too.
+    // Outermost, so that preflights (answered by the CORS layer) are counted too (apart).
     app.layer(axum::middleware::from_fn_with_state(counts, counts::count))
 }
 
