@@ -312,3 +312,41 @@ fn llama3_pre_tokenizer_groups_digits_by_three() {
     .unwrap();
     assert_eq!(llama3.encode("1234", false).unwrap(), [5, 3]);
 }
+
+/// One normal piece of 1 MB in a SentencePiece vocabulary: rebuilding merges from scores used
+/// to try every cut of it, hashing both halves each time (quadratic: minutes). Pieces over 256
+/// bytes now take no part in merges, so this builds at once and still encodes.
+#[test]
+fn a_megabyte_vocabulary_piece_builds_quickly() {
+    let mut md = spm_metadata();
+    let long = "ab".repeat(1 << 19);
+    let mut tokens: Vec<String> = md
+        .get_str_array("tokenizer.ggml.tokens")
+        .unwrap()
+        .unwrap()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    tokens.push(long);
+    let n = tokens.len();
+    md.set(
+        "tokenizer.ggml.tokens",
+        V::array(tokens.into_iter().map(V::String).collect()),
+    );
+    md.set(
+        "tokenizer.ggml.scores",
+        V::array((0..n).map(|i| V::F32(-(i as f32))).collect()),
+    );
+    let mut types = md
+        .get_i64_array("tokenizer.ggml.token_type")
+        .unwrap()
+        .unwrap();
+    types.push(1);
+    md.set(
+        "tokenizer.ggml.token_type",
+        V::array(types.into_iter().map(|t| V::I32(t as i32)).collect()),
+    );
+    let tok = Tokenizer::from_gguf_metadata(&md).unwrap();
+    let ids = tok.encode("ab ab", false).unwrap();
+    assert_eq!(tok.decode(&ids).unwrap(), "ab ab");
+}

@@ -50,11 +50,10 @@ impl<'a, S: ByteSource + ?Sized> Cursor<'a, S> {
         let buf_end = self.buf_start + self.buf.len() as u64;
         if self.pos < self.buf_start || self.pos + n > buf_end {
             let want = n.max(CHUNK).min(self.source.len() - self.pos);
-            // A prefix-only source may hold the bytes asked for but not a whole chunk.
+            // A prefix-only source (or one whose claimed length lies) may hold the bytes asked
+            // for but not a whole chunk: then ask for just those, and let that error stand.
             self.buf = match self.source.read_vec(self.pos, want) {
-                Err(FormatError::PrefixTooShort { .. }) if want > n => {
-                    self.source.read_vec(self.pos, n)?
-                }
+                Err(_) if want > n => self.source.read_vec(self.pos, n)?,
                 other => other?,
             };
             self.buf_start = self.pos;

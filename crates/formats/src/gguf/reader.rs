@@ -5,7 +5,7 @@ use super::cursor::Cursor;
 use super::metadata::Metadata;
 use super::tensor_info::TensorInfo;
 use super::value::MetadataValue;
-use super::values::ValueReader;
+use super::values::{bounded_vec, ValueReader};
 use super::{implausible, MAGIC};
 use crate::byte_source::ByteSource;
 use crate::error::{FormatError, Result};
@@ -15,8 +15,6 @@ use std::mem::size_of;
 pub const DEFAULT_ALIGNMENT: u64 = 32;
 /// ggml tensors have at most 4 dimensions.
 const MAX_DIMS: u32 = 4;
-/// Entries reserved before any is read; beyond it vectors grow with what is read.
-const MAX_RESERVE: u64 = 1 << 16;
 /// A single dimension above 2^40 elements is corrupt, whatever the file size claims.
 const MAX_DIM: u64 = 1 << 40;
 
@@ -77,7 +75,7 @@ impl GgufFile {
             Some(a) => return Err(implausible("general.alignment", a, 1 << 20)),
         };
 
-        let mut raw = Vec::with_capacity(n_tensors.min(MAX_RESERVE) as usize);
+        let mut raw = bounded_vec(n_tensors);
         for _ in 0..n_tensors {
             raw.push(read_tensor_info(&mut c, &mut budget)?);
         }

@@ -12,8 +12,15 @@ use std::mem::size_of;
 
 /// Arrays of arrays deeper than this are not used by any writer; bounding depth bounds recursion.
 const MAX_ARRAY_DEPTH: u32 = 8;
-/// Elements reserved before any is read; beyond it vectors grow with what is read.
-const MAX_RESERVE: u64 = 1 << 16;
+/// Bytes reserved for a vector before any element is read; beyond it vectors grow with what
+/// is read.
+const MAX_RESERVE_BYTES: u64 = 1 << 16;
+
+/// A vector for `count` elements to come, reserving at most [`MAX_RESERVE_BYTES`].
+pub(crate) fn bounded_vec<T>(count: u64) -> Vec<T> {
+    let cap = count.min(MAX_RESERVE_BYTES / size_of::<T>().max(1) as u64);
+    Vec::with_capacity(cap as usize)
+}
 
 pub(crate) struct ValueReader<'c, 'a, S: ByteSource + ?Sized> {
     pub cursor: &'c mut Cursor<'a, S>,
@@ -81,7 +88,7 @@ impl<S: ByteSource + ?Sized> ValueReader<'_, '_, S> {
                     "string array",
                     count.saturating_mul(size_of::<String>() as u64),
                 )?;
-                let mut items = Vec::with_capacity(count.min(MAX_RESERVE) as usize);
+                let mut items = bounded_vec(count);
                 for _ in 0..count {
                     let len = self.cursor.string_len()?;
                     self.budget.charge("string array element", len)?;
@@ -94,7 +101,7 @@ impl<S: ByteSource + ?Sized> ValueReader<'_, '_, S> {
                     "array of arrays",
                     count.saturating_mul(size_of::<MetadataArray>() as u64),
                 )?;
-                let mut items = Vec::with_capacity(count.min(MAX_RESERVE) as usize);
+                let mut items = bounded_vec(count);
                 for _ in 0..count {
                     items.push(self.array(depth + 1)?);
                 }
@@ -112,7 +119,7 @@ impl<S: ByteSource + ?Sized> ValueReader<'_, '_, S> {
     ) -> Result<Vec<T>> {
         self.budget
             .charge("numeric array", count.saturating_mul(size_of::<T>() as u64))?;
-        let mut out = Vec::with_capacity(count.min(MAX_RESERVE) as usize);
+        let mut out = bounded_vec(count);
         let per_chunk = CHUNK / N as u64;
         let mut left = count;
         while left > 0 {
