@@ -843,3 +843,30 @@ fn a_tokenizer_of_another_model_is_refused() {
     assert!(line.contains("49152 tokens"), "{line}");
     assert!(line.contains("32000 rows"), "{line}");
 }
+
+/// A file with weights the forward pass never reads (here a Q bias, as Qwen-style files have)
+/// still loads, and `info` names them.
+#[test]
+fn info_reports_tensors_the_model_does_not_use() {
+    use mistral_formats::byte_source::MappedFile;
+    use mistral_formats::gguf::{GgufFile, GgufWriter};
+    use mistral_formats::TensorType;
+    let src = MappedFile::open(&fixture("tiny-w6/tiny-w6-F32.gguf")).unwrap();
+    let gguf = GgufFile::read(&src).unwrap();
+    let mut w = GgufWriter::new();
+    w.metadata = gguf.metadata.clone();
+    for t in &gguf.tensors {
+        w.add_tensor(&t.name, &t.dims, t.ty, gguf.tensor_bytes(&src, t).unwrap())
+            .unwrap();
+    }
+    w.add_tensor("blk.0.attn_q.bias", &[256], TensorType::F32, vec![0; 1024])
+        .unwrap();
+    let path = std::env::temp_dir().join(format!("mw-unused-{}.gguf", std::process::id()));
+    std::fs::write(&path, w.to_bytes().unwrap()).unwrap();
+    let o = stdout(&bin(&["info", "--model", path.to_str().unwrap()]));
+    std::fs::remove_file(&path).unwrap();
+    assert!(
+        o.contains("unused       1 tensors the model does not read: blk.0.attn_q.bias"),
+        "{o}"
+    );
+}

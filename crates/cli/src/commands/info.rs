@@ -66,6 +66,23 @@ pub fn run(args: &ModelArgs, gpu: &AdapterArgs) -> Result<()> {
         model.tensors.len(),
         types.join(", ")
     );
+    // Weights the forward pass never reads: the file is a variant of the architecture (extra
+    // biases, a vision tower, ...) and its output may not be what its authors intended.
+    let unused = model.unused_tensors();
+    if !unused.is_empty() {
+        let names: Vec<&str> = unused.iter().take(5).map(|t| t.name.as_str()).collect();
+        let more = unused.len().saturating_sub(names.len());
+        println!(
+            "unused       {} tensors the model does not read: {}{}",
+            unused.len(),
+            names.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        );
+    }
     let tokenizer = model
         .gguf
         .as_ref()
