@@ -12,8 +12,15 @@ fn exercise(data: &[u8]) {
         return;
     };
     let add_bos = tok.add_bos();
-    for text in ["Hello world", " <s>[INST] ab</s>\n", "\u{e9}t\u{e9} \u{1F600} 123"] {
-        for ids in [tok.encode(text, add_bos), tok.encode_with_special(text, add_bos)] {
+    for text in [
+        "Hello world",
+        " <s>[INST] ab</s>\n",
+        "\u{e9}t\u{e9} \u{1F600} 123",
+    ] {
+        for ids in [
+            tok.encode(text, add_bos),
+            tok.encode_with_special(text, add_bos),
+        ] {
             if let Ok(ids) = ids {
                 let _ = tok.decode(&ids);
                 let _ = tok.decode_with_special(&ids);
