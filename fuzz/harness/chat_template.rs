@@ -106,5 +106,5 @@ fn exercise(data: &[u8]) {
     let Ok(template) = ChatTemplate::new(source, "<s>", "</s>") else {
         return;
     };
-    let _ = template.render(&messages, data.len() % 2 == 0);
+    let _ = template.render(&messages, data.len().is_multiple_of(2));
 }
