@@ -156,14 +156,28 @@ numbers. Other work on the machine lowers them: report the median, and the machi
         #[arg(long)]
         profile: bool,
     },
-    /// Re-quantize a model (GGUF or safetensors) into a GGUF of another type.
+    /// Convert a model (a Hugging Face safetensors folder, a Mistral folder, or a GGUF) into a
+    /// GGUF of another type, as llama.cpp's converter and quantizer would: llama.cpp's tensor
+    /// names and metadata, Q/K in GGUF row order, the tokenizer and chat template from the
+    /// folder, tensors streamed one at a time (memory near one tensor).
+    #[command(
+        after_help = "Examples:\n  mistral-wgpu quantize --model ./Mistral-7B-Instruct-v0.2 --type q4_k_m --out mistral-7b-instruct-v0.2.Q4_K_M.gguf\n  \
+mistral-wgpu quantize --model model-f16.gguf --type q8_0 --out model-q8_0.gguf"
+    )]
     Quantize {
+        /// The model to convert: a folder with config.json (or params.json) and safetensors, or
+        /// a GGUF.
+        #[arg(long, alias = "input")]
+        model: PathBuf,
+        /// The GGUF to write (written beside as FILE.partial, renamed when complete).
+        #[arg(long, alias = "output")]
+        out: PathBuf,
+        /// Tokenizer to embed instead of the folder's tokenizer.json (a tokenizer.json or a
+        /// GGUF). A GGUF input keeps its own.
         #[arg(long)]
-        input: PathBuf,
-        #[arg(long)]
-        output: PathBuf,
-        /// f32, f16, bf16, q8_0, q4_0, q4_k, q6_k, or q4_k_m (Q4_K with Q6_K for output, and
-        /// attn_v / ffn_down in some layers, as llama.cpp's Q4_K_M).
+        tokenizer: Option<PathBuf>,
+        /// q4_k_m (Q4_K, with Q6_K for output and for attn_v / ffn_down in some layers, as
+        /// llama.cpp's Q4_K_M), q8_0, q4_0, q4_1, q4_k, q6_k, f16, bf16 or f32.
         #[arg(long = "type")]
         ty: String,
     },

@@ -3,7 +3,7 @@
 
 use crate::config::ModelConfig;
 use crate::error::{FormatError, Result};
-use crate::gguf::{GgufWriter, Metadata, MetadataValue};
+use crate::gguf::{Metadata, MetadataValue, StreamingWriter, TensorSpec};
 use crate::model_file::ModelFile;
 use crate::quant;
 use crate::tensor_type::TensorType;
@@ -84,38 +84,49 @@ pub fn tensor_type_for(
         .unwrap_or(TensorType::F32)
 }
 
-/// Builds the output GGUF. `progress(done, total)` is called after each tensor.
-pub fn requantize(
+/// Re-encodes every tensor of `model` into `target`'s types and streams a GGUF to `out`, one
+/// tensor at a time (memory: one tensor in f32 plus its encoding, not the model). The metadata
+/// is the source GGUF's, or for a safetensors checkpoint the configuration's plus `extra`
+/// (e.g. the tokenizer's keys). Tensors already of the wanted type are copied as they are.
+pub fn requantize_to<W: std::io::Write>(
     model: &ModelFile,
     target: QuantTarget,
+    extra: &[(String, MetadataValue)],
+    out: W,
     mut progress: impl FnMut(usize, usize),
-) -> Result<GgufWriter> {
-    let mut writer = GgufWriter::new();
-    writer.metadata = match &model.gguf {
+) -> Result<W> {
+    let mut metadata = match &model.gguf {
         Some(g) => g.metadata.clone(),
         None => metadata_from_config(&model.config),
     };
-    writer
-        .metadata
-        .set("general.file_type", MetadataValue::U32(target.file_type()));
-    writer
-        .metadata
-        .set("general.quantization_version", MetadataValue::U32(2));
+    for (key, value) in extra {
+        metadata.set(key, value.clone());
+    }
+    metadata.set("general.file_type", MetadataValue::U32(target.file_type()));
+    metadata.set("general.quantization_version", MetadataValue::U32(2));
+    let specs: Vec<TensorSpec> = model
+        .tensors
+        .iter()
+        .map(|t| TensorSpec {
+            name: t.name.clone(),
+            dims: t.dims.clone(),
+            ty: tensor_type_for(target, &t.name, &t.dims, model.config.n_layers),
+        })
+        .collect();
+    let mut stream = StreamingWriter::begin(out, &metadata, specs.clone())?;
     let total = model.tensors.len();
-    for (i, t) in model.tensors.iter().enumerate() {
-        let ty = tensor_type_for(target, &t.name, &t.dims, model.config.n_layers);
-        let data = if ty == t.ty {
+    for (i, (t, spec)) in model.tensors.iter().zip(&specs).enumerate() {
+        let data = if spec.ty == t.ty {
             model.read_raw(t)?
         } else {
-            quant::quantize(ty, &model.read_f32(&t.name)?)?
+            quant::quantize(spec.ty, &model.read_f32(&t.name)?)?
         };
-        writer.add_tensor(&t.name, &t.dims, ty, data)?;
+        stream.write_tensor(&t.name, &data)?;
         progress(i + 1, total);
     }
-    Ok(writer)
+    stream.finish()
 }
 
-/// GGUF metadata for a model that came from safetensors (no tokenizer: pass tokenizer.json).
 pub fn metadata_from_config(c: &ModelConfig) -> Metadata {
     let mut m = Metadata::default();
     let s = |v: &str| MetadataValue::String(v.to_string());

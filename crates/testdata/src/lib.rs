@@ -101,3 +101,29 @@ fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
     }
     None
 }
+
+/// PyPI's `gguf` (llama.cpp's own Python reader, an implementation we did not write), pinned.
+pub const GGUF_PY_PACKAGE: &str = "gguf==0.19.0";
+
+/// A `python3` command with PyPI `gguf` importable: the package is `pip install --target`-ed
+/// into the cache on first use (with numpy), and PYTHONPATH points there.
+pub fn gguf_python() -> Command {
+    let dir = cache_dir().join("gguf-py-0.19.0");
+    if !dir.join("gguf").exists() {
+        std::fs::create_dir_all(cache_dir()).expect("create cache dir");
+        // Several test binaries may race here; each installs into its own folder and renames.
+        let work = cache_dir().join(format!("gguf-py-install-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&work);
+        run(Command::new(python())
+            .args(["-m", "pip", "install", "--quiet", "--target"])
+            .arg(&work)
+            .arg(GGUF_PY_PACKAGE));
+        if std::fs::rename(&work, &dir).is_err() {
+            // Another process won the race; its copy is complete.
+            let _ = std::fs::remove_dir_all(&work);
+        }
+    }
+    let mut cmd = Command::new(python());
+    cmd.env("PYTHONPATH", &dir);
+    cmd
+}

@@ -13,6 +13,7 @@ mod added_tokens;
 mod byte_level;
 mod chat;
 mod error;
+mod gguf_export;
 mod gguf_vocab;
 mod json_config;
 mod special_text;
@@ -23,6 +24,7 @@ mod tokenizer;
 
 pub use chat::{ChatTemplate, Message, TemplateLimits, MISTRAL_V1_TEMPLATE};
 pub use error::{Result, TextError};
+pub use gguf_export::gguf_tokenizer_metadata;
 pub use stop::{StopMatcher, StopStep};
 pub use stream::StreamDecoder;
 pub use tokenizer::{Tokenizer, TokenizerKind};

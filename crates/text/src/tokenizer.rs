@@ -358,6 +358,43 @@ impl Tokenizer {
         self.special_ids.binary_search(&id).is_ok()
     }
 
+    /// Whether `id` is an added token (special or not), as opposed to a piece of the model's
+    /// own vocabulary.
+    pub fn is_added(&self, id: u32) -> bool {
+        self.with_special.get_added_tokens_decoder().contains_key(&id)
+    }
+
+    /// The ranked merges of a BPE model (best first), as (left, right) pieces; empty for
+    /// other models. Read through the model's serialized form, the only public view of them.
+    pub(crate) fn bpe_merges(&self) -> Result<Vec<(String, String)>> {
+        let tokenizers::ModelWrapper::BPE(bpe) = self.with_special.get_model() else {
+            return Ok(Vec::new());
+        };
+        let json = serde_json::to_value(bpe).map_err(tok_err)?;
+        let list = json["merges"].as_array().cloned().unwrap_or_default();
+        list.iter()
+            .map(|m| match m {
+                serde_json::Value::String(s) => s
+                    .split_once(' ')
+                    .map(|(a, b)| (a.to_string(), b.to_string())),
+                serde_json::Value::Array(pair) => match (pair.first(), pair.get(1)) {
+                    (Some(a), Some(b)) => Some((a.as_str()?.to_string(), b.as_str()?.to_string())),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| TextError::Tokenizer("unreadable BPE merge list".into()))
+    }
+
+    /// The piece the model uses for unknown text (`<unk>`), where it has one.
+    pub fn unknown_piece(&self) -> Option<String> {
+        match self.with_special.get_model() {
+            tokenizers::ModelWrapper::BPE(bpe) => bpe.unk_token.clone(),
+            _ => None,
+        }
+    }
+
     /// The vocabulary piece of `id` as stored ("▁Hello", "ĠHello", `<0x0A>`, `<s>`).
     pub fn id_to_piece(&self, id: u32) -> Option<String> {
         self.with_special.id_to_token(id)

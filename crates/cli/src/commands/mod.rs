@@ -44,7 +44,12 @@ pub fn dispatch(cli: Cli) -> Result<()> {
                 profile,
             },
         ),
-        Command::Quantize { input, output, ty } => quantize::run(&input, &output, &ty),
+        Command::Quantize {
+            model,
+            out,
+            tokenizer,
+            ty,
+        } => quantize::run(&model, &out, tokenizer.as_deref(), &ty),
         Command::Tokenize { model, text, input } => {
             tokenize::run(&model, text.as_deref(), input.as_deref())
         }

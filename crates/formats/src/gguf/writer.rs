@@ -3,6 +3,7 @@
 
 use super::metadata::Metadata;
 use super::value::{MetadataArray, MetadataValue};
+use super::stream_writer::{StreamingWriter, TensorSpec};
 use super::{value_type as vt, DEFAULT_ALIGNMENT, MAGIC};
 use crate::error::{FormatError, Result};
 use crate::tensor_type::TensorType;
@@ -56,41 +57,20 @@ impl GgufWriter {
     }
 
     pub fn write_to(&self, out: &mut impl Write) -> Result<()> {
-        let alignment = self
-            .metadata
-            .get_u64("general.alignment")?
-            .unwrap_or(DEFAULT_ALIGNMENT);
-        let mut header = Vec::new();
-        header.extend_from_slice(&MAGIC);
-        header.extend_from_slice(&3u32.to_le_bytes());
-        header.extend_from_slice(&(self.tensors.len() as u64).to_le_bytes());
-        header.extend_from_slice(&(self.metadata.len() as u64).to_le_bytes());
-        for (key, value) in self.metadata.iter() {
-            put_string(&mut header, key);
-            header.extend_from_slice(&value_type(value).to_le_bytes());
-            put_value(&mut header, value);
-        }
-        let mut offset = 0u64;
+        let specs: Vec<TensorSpec> = self
+            .tensors
+            .iter()
+            .map(|t| TensorSpec {
+                name: t.name.clone(),
+                dims: t.dims.clone(),
+                ty: t.ty,
+            })
+            .collect();
+        let mut stream = StreamingWriter::begin(out, &self.metadata, specs)?;
         for t in &self.tensors {
-            put_string(&mut header, &t.name);
-            header.extend_from_slice(&(t.dims.len() as u32).to_le_bytes());
-            for d in &t.dims {
-                header.extend_from_slice(&d.to_le_bytes());
-            }
-            header.extend_from_slice(&t.ty.ggml_id().to_le_bytes());
-            header.extend_from_slice(&offset.to_le_bytes());
-            offset = (offset + t.data.len() as u64).next_multiple_of(alignment);
+            stream.write_tensor(&t.name, &t.data)?;
         }
-        pad_to(&mut header, alignment);
-        out.write_all(&header)?;
-        let mut written = 0u64;
-        for t in &self.tensors {
-            out.write_all(&t.data)?;
-            written += t.data.len() as u64;
-            let padded = written.next_multiple_of(alignment);
-            out.write_all(&vec![0u8; (padded - written) as usize])?;
-            written = padded;
-        }
+        stream.finish()?;
         Ok(())
     }
 
@@ -99,6 +79,38 @@ impl GgufWriter {
         self.write_to(&mut v)?;
         Ok(v)
     }
+}
+
+/// The header of a GGUF v3 file: metadata, then each tensor's info with its offset in the data
+/// section (tensors in `specs` order, each aligned), padded to the alignment. `alignment` comes
+/// from `general.alignment` or the default.
+pub(crate) fn header_bytes(metadata: &Metadata, specs: &[TensorSpec]) -> Result<(Vec<u8>, u64)> {
+    let alignment = metadata
+        .get_u64("general.alignment")?
+        .unwrap_or(DEFAULT_ALIGNMENT);
+    let mut header = Vec::new();
+    header.extend_from_slice(&MAGIC);
+    header.extend_from_slice(&3u32.to_le_bytes());
+    header.extend_from_slice(&(specs.len() as u64).to_le_bytes());
+    header.extend_from_slice(&(metadata.len() as u64).to_le_bytes());
+    for (key, value) in metadata.iter() {
+        put_string(&mut header, key);
+        header.extend_from_slice(&value_type(value).to_le_bytes());
+        put_value(&mut header, value);
+    }
+    let mut offset = 0u64;
+    for t in specs {
+        put_string(&mut header, &t.name);
+        header.extend_from_slice(&(t.dims.len() as u32).to_le_bytes());
+        for d in &t.dims {
+            header.extend_from_slice(&d.to_le_bytes());
+        }
+        header.extend_from_slice(&t.ty.ggml_id().to_le_bytes());
+        header.extend_from_slice(&offset.to_le_bytes());
+        offset = (offset + t.n_bytes()?).next_multiple_of(alignment);
+    }
+    pad_to(&mut header, alignment);
+    Ok((header, alignment))
 }
 
 fn pad_to(buf: &mut Vec<u8>, alignment: u64) {
