@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crate::arg_values;
 use crate::device_args::{AdapterArgs, DeviceArgs};
-use crate::model_args::ModelArgs;
+use crate::model_args::{CacheArgs, ModelArgs};
 
 #[derive(Parser)]
 #[command(
@@ -95,6 +95,30 @@ pub enum Command {
         seed: u64,
         #[command(flatten)]
         device: DeviceArgs,
+    },
+    /// List the models in the download cache: size, download date, and where each came from
+    /// (hf:OWNER/REPO/FILE or its URL); unfinished downloads are marked.
+    List {
+        #[command(flatten)]
+        cache: CacheArgs,
+        /// One JSON object on stdout (cache_dir, models: name, path, size, complete, source,
+        /// sha256, downloaded_at in Unix seconds).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete models from the download cache (with their records and unfinished parts).
+    #[command(
+        after_help = "NAME is what `mistral-wgpu list` shows (hf:OWNER/REPO/FILE or the URL), the \
+file name, its path under the cache, or its full path. Nothing is deleted unless every NAME is \
+found.\n\nExamples:\n  mistral-wgpu rm hf:TheBloke/Mistral-7B-Instruct-v0.2-GGUF/mistral-7b-instruct-v0.2.Q4_K_M.gguf\n  \
+mistral-wgpu rm mistral-7b-instruct-v0.2.Q4_K_M.gguf"
+    )]
+    Rm {
+        /// The cached models to delete.
+        #[arg(required = true, value_name = "NAME")]
+        names: Vec<String>,
+        #[command(flatten)]
+        cache: CacheArgs,
     },
     /// List the GPU adapters (backend, type, features, limits), best first (the one used when
     /// --adapter is not given), each with the kernel family `--kernels auto` picks for it and why.

@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod device_args;
 mod model_args;
+mod model_fetch;
 mod progress;
 mod runner;
 mod template_sandbox;

@@ -128,24 +128,16 @@ pub(crate) fn check_status(reply: &Reply) -> Result<()> {
     Err(HubError::Http { url, status, what })
 }
 
-/// Connection-level failures, most of which mean no network (or no such host).
+/// Connection-level failures, most of which mean no network (or no such host). Any I/O
+/// error before a response counts: a failed DNS lookup is an uncategorised one.
 fn transport_error(url: &str, e: ureq::Error) -> HubError {
-    use std::io::ErrorKind as K;
-    let offline = match &e {
-        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed | ureq::Error::Timeout(_) => true,
-        ureq::Error::Io(io) => matches!(
-            io.kind(),
-            K::ConnectionRefused
-                | K::ConnectionReset
-                | K::ConnectionAborted
-                | K::TimedOut
-                | K::NetworkUnreachable
-                | K::HostUnreachable
-                | K::NetworkDown
-                | K::AddrNotAvailable
-        ),
-        _ => false,
-    };
+    let offline = matches!(
+        e,
+        ureq::Error::HostNotFound
+            | ureq::Error::ConnectionFailed
+            | ureq::Error::Timeout(_)
+            | ureq::Error::Io(_)
+    );
     if offline {
         HubError::Offline {
             host: origin(url).unwrap_or(url).to_string(),

@@ -4,16 +4,23 @@ mod bench;
 mod bench_profile;
 mod devices;
 mod info;
+mod list;
 mod logits;
 mod quantize;
+mod rm;
 mod run;
 mod tokenize;
 
 use crate::cli::{Cli, Command};
 use anyhow::Result;
 
-pub fn dispatch(cli: Cli) -> Result<()> {
+pub fn dispatch(mut cli: Cli) -> Result<()> {
+    // Every command that runs a model gets its --model as a file on disk first (downloaded
+    // into the cache when it names a URL or a Hugging Face file).
+    crate::model_fetch::resolve_model(&mut cli.command)?;
     match cli.command {
+        Command::List { cache, json } => list::run(&cache, json),
+        Command::Rm { names, cache } => rm::run(&cache, &names),
         Command::Info { model, gpu } => info::run(&model, &gpu),
         Command::Logits {
             model,
