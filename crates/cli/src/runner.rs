@@ -23,7 +23,17 @@ impl Runner {
         Ok(match dev.device {
             Device::Cpu => {
                 check_cpu_memory(model, context)?;
-                let weights = Arc::new(ReferenceWeights::load(model)?);
+                // The CPU reference dequantizes every tensor to f32 first: show it as the
+                // GPU path shows its upload.
+                let pb = bar(model.tensors.len() as u64, "loading (f32)");
+                let weights = Arc::new(ReferenceWeights::load_with_progress(
+                    model,
+                    |done, total| {
+                        pb.set_length(total as u64);
+                        pb.set_position(done as u64);
+                    },
+                )?);
+                pb.finish_and_clear();
                 Runner::Cpu(ReferenceModel::new(weights, context))
             }
             Device::Gpu => {

@@ -25,9 +25,28 @@ pub struct ReferenceWeights {
 
 impl ReferenceWeights {
     pub fn load(model: &ModelFile) -> Result<Self, FormatError> {
-        let layers = (0..model.config.n_layers)
+        Self::load_with_progress(model, |_, _| {})
+    }
+
+    /// `load`, calling `on_tensor(done, total)` after each tensor is dequantized: a 7B model
+    /// takes a while (and 28 GB of f32), so the CLI shows a bar as the GPU upload does.
+    pub fn load_with_progress(
+        model: &ModelFile,
+        mut on_tensor: impl FnMut(usize, usize),
+    ) -> Result<Self, FormatError> {
+        let c = &model.config;
+        let total = 9 * c.n_layers + 2 + usize::from(!c.tied_embeddings);
+        let mut done = 0;
+        let mut read = |name: &str| {
+            let t = model.read_f32(name)?;
+            done += 1;
+            on_tensor(done, total);
+            Ok::<_, FormatError>(t)
+        };
+        let token_embd = read("token_embd.weight")?;
+        let layers = (0..c.n_layers)
             .map(|l| {
-                let t = |n: &str| model.read_f32(&format!("blk.{l}.{n}.weight"));
+                let mut t = |n: &str| read(&format!("blk.{l}.{n}.weight"));
                 Ok(LayerWeights {
                     attn_norm: t("attn_norm")?,
                     wq: t("attn_q")?,
@@ -41,16 +60,18 @@ impl ReferenceWeights {
                 })
             })
             .collect::<Result<Vec<_>, FormatError>>()?;
+        let output_norm = read("output_norm.weight")?;
+        let output = if c.tied_embeddings {
+            None
+        } else {
+            Some(read("output.weight")?)
+        };
         Ok(ReferenceWeights {
-            config: model.config.clone(),
-            token_embd: model.read_f32("token_embd.weight")?,
+            config: c.clone(),
+            token_embd,
             layers,
-            output_norm: model.read_f32("output_norm.weight")?,
-            output: if model.config.tied_embeddings {
-                None
-            } else {
-                Some(model.read_f32("output.weight")?)
-            },
+            output_norm,
+            output,
         })
     }
 
