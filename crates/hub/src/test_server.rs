@@ -47,7 +47,7 @@ pub struct Logged {
     pub if_range: Option<String>,
     pub authorization: Option<String>,
     pub status: u16,
-    /// Body bytes actually written.
+    /// Body bytes sent (all of them, or up to the fault's cut).
     pub body_bytes: u64,
 }
 
@@ -210,27 +210,13 @@ fn serve(stream: TcpStream, state: &Mutex<State>, cdn: &str) -> std::io::Result<
     let path = target.split('?').next().unwrap_or("").to_string();
     let answer = route(&method, &path, &headers, state, cdn);
     let head_only = method == "HEAD";
-    let mut out = stream;
-    let mut head = format!("HTTP/1.1 {} X\r\nConnection: close\r\n", answer.status);
-    for (k, v) in &answer.headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str("\r\n");
-    out.write_all(head.as_bytes())?;
-    let mut sent = 0;
-    if !head_only {
-        let body = match answer.cut {
-            Some(n) => &answer.body[..n.min(answer.body.len())],
-            None => &answer.body[..],
-        };
-        // Several writes, so a reader sees the body arrive in pieces as from a network.
-        for chunk in body.chunks(1 << 16) {
-            out.write_all(chunk)?;
-            sent += chunk.len() as u64;
-        }
-    }
-    out.flush()?;
-    let _ = out.shutdown(Shutdown::Both);
+    let body = match (head_only, answer.cut) {
+        (true, _) => &answer.body[..0],
+        (false, Some(n)) => &answer.body[..n.min(answer.body.len())],
+        (false, None) => &answer.body[..],
+    };
+    // Logged before anything is sent: once the client has its answer, a test that reads the
+    // log right after must find this request in it.
     state.lock().unwrap().log.push(Logged {
         method,
         path,
@@ -238,8 +224,21 @@ fn serve(stream: TcpStream, state: &Mutex<State>, cdn: &str) -> std::io::Result<
         if_range: headers.get("if-range").cloned(),
         authorization: headers.get("authorization").cloned(),
         status: answer.status,
-        body_bytes: sent,
+        body_bytes: body.len() as u64,
     });
+    let mut out = stream;
+    let mut head = format!("HTTP/1.1 {} X\r\nConnection: close\r\n", answer.status);
+    for (k, v) in &answer.headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    out.write_all(head.as_bytes())?;
+    // Several writes, so a reader sees the body arrive in pieces as from a network.
+    for chunk in body.chunks(1 << 16) {
+        out.write_all(chunk)?;
+    }
+    out.flush()?;
+    let _ = out.shutdown(Shutdown::Both);
     Ok(())
 }
 
