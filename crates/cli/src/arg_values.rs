@@ -22,6 +22,16 @@ pub fn token_count(s: &str) -> Result<usize, String> {
     }
 }
 
+/// A token count from 0 to 16M (0 = off, e.g. the penalty window).
+pub fn token_count_or_zero(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n <= MAX_CONTEXT => Ok(n),
+        _ => Err(format!(
+            "expected a number of tokens from 0 to {MAX_CONTEXT}, got {s:?}"
+        )),
+    }
+}
+
 /// Tokens per prefill step: 1 to 4096.
 pub fn prefill_chunk(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use crate::arg_values;
 use crate::device_args::{AdapterArgs, DeviceArgs};
 use crate::model_args::{CacheArgs, ModelArgs};
+use crate::sampling_args::SamplingArgs;
 
 #[derive(Parser)]
 #[command(
@@ -84,15 +85,8 @@ pub enum Command {
         /// Most tokens to generate (1 to 16M; the context bounds it for models without a window).
         #[arg(long, default_value_t = 256, value_parser = arg_values::token_count)]
         max_tokens: usize,
-        /// 0 is greedy decoding; higher is more random (at most 100).
-        #[arg(long, default_value_t = 0.7, value_parser = arg_values::temperature)]
-        temperature: f32,
-        /// Nucleus sampling: keep the smallest set of tokens whose probability reaches top_p
-        /// (above 0, at most 1).
-        #[arg(long, default_value_t = 0.95, value_parser = arg_values::probability)]
-        top_p: f32,
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
+        #[command(flatten)]
+        sampling: SamplingArgs,
         #[command(flatten)]
         device: DeviceArgs,
     },

@@ -8,6 +8,7 @@ mod model_args;
 mod model_fetch;
 mod progress;
 mod runner;
+mod sampling_args;
 mod template_sandbox;
 mod text_loading;
 

@@ -7,7 +7,7 @@ use mistral_engine::model::{GpuModel, LoadPhase};
 use mistral_engine::ops::TopK;
 use mistral_engine::GpuContext;
 use mistral_formats::ModelFile;
-use mistral_reference::sampling::Sampler;
+use mistral_generate::{Logits, LogitsNeed};
 use mistral_reference::{argmax, ReferenceModel, ReferenceWeights};
 use std::sync::Arc;
 
@@ -157,21 +157,44 @@ impl Runner {
         }
     }
 
-    /// The next token as `sampler` chooses it. Greedy reads back one id on the GPU; sampling
-    /// with top-k in 1..=64 on the GPU reads back only the k candidates (`top_k` of them are all
-    /// `sample` would look at, so the draw is the same); anything else reads the logits row.
-    pub fn sample_step(&mut self, tokens: &[u32], sampler: &mut Sampler) -> Result<u32> {
-        let top_k = sampler.params.top_k;
-        if sampler.params.temperature <= 0.0 {
-            return self.greedy(tokens);
+    /// Runs `tokens` and reads back what `need` asks for (the shared generation code decides:
+    /// see `mistral_generate::Generation::need`). The CPU reference computes the whole row
+    /// anyway, so it answers a top-k with the row.
+    pub fn read_back(&mut self, tokens: &[u32], need: LogitsNeed) -> Result<ReadBack> {
+        if let (LogitsNeed::TopK(k), Runner::Gpu(m)) = (need, &mut *self) {
+            return Ok(ReadBack::TopK(pollster::block_on(
+                m.forward_top_k(tokens, k),
+            )?));
         }
-        if let Runner::Gpu(m) = self {
-            if (1..=TopK::MAX_K).contains(&top_k) {
-                let candidates = pollster::block_on(m.forward_top_k(tokens, top_k))?;
-                return Ok(sampler.sample_candidates(&candidates));
-            }
+        Ok(match need {
+            LogitsNeed::Argmax => ReadBack::Argmax(self.greedy(tokens)?),
+            _ => ReadBack::Row(self.last_logits(tokens)?),
+        })
+    }
+
+    /// The most candidates a top-k read-back returns (0: no top-k, the CPU reference).
+    pub fn max_top_k(&self) -> usize {
+        match self {
+            Runner::Cpu(_) => 0,
+            Runner::Gpu(_) => TopK::MAX_K,
         }
-        Ok(sampler.sample(&self.last_logits(tokens)?))
+    }
+}
+
+/// What [`Runner::read_back`] returns, owned; [`ReadBack::logits`] lends it to the generation.
+pub enum ReadBack {
+    Argmax(u32),
+    TopK(Vec<(u32, f32)>),
+    Row(Vec<f32>),
+}
+
+impl ReadBack {
+    pub fn logits(&self) -> Logits<'_> {
+        match self {
+            ReadBack::Argmax(id) => Logits::Argmax(*id),
+            ReadBack::TopK(c) => Logits::TopK(c),
+            ReadBack::Row(r) => Logits::Row(r),
+        }
     }
 }
 

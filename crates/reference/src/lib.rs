@@ -6,7 +6,6 @@
 
 pub mod forward;
 pub mod linalg;
-pub mod sampling;
 pub mod weights;
 
 pub use forward::{ForwardError, KvRing, ReferenceModel};

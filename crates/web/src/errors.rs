@@ -4,6 +4,7 @@
 
 use mistral_engine::EngineError;
 use mistral_formats::FormatError;
+use mistral_generate::GenerateError;
 use mistral_text::TextError;
 use wasm_bindgen::prelude::*;
 
@@ -129,6 +130,16 @@ impl From<FormatError> for WebError {
 impl From<TextError> for WebError {
     fn from(e: TextError) -> Self {
         WebError::new(Code::BadRequest, e.to_string())
+    }
+}
+
+impl From<GenerateError> for WebError {
+    fn from(e: GenerateError) -> Self {
+        match e {
+            GenerateError::Text(t) => t.into(),
+            GenerateError::MessageTooLong { .. } => WebError::new(Code::Context, e.to_string()),
+            _ => WebError::new(Code::BadRequest, e.to_string()),
+        }
     }
 }
 

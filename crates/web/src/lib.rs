@@ -20,15 +20,18 @@ use mistral_engine::model::{GpuModel, LoadPhase, ModelOptions, RawSource};
 use mistral_engine::ops::{KvCache, KvStorage};
 use mistral_engine::{AdapterFacts, GpuContext, KernelChoice};
 use mistral_formats::ModelFile;
-use mistral_text::{ChatTemplate, Message, Tokenizer};
+use mistral_text::{ChatTemplate, Tokenizer};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use completion::{ChatRequest, Completion};
+use completion::Completion;
 use errors::Code;
 pub use errors::{webgpu_available, NO_WEBGPU};
 pub use errors::{WebError, WebResult};
 pub use loader::RangeReader;
+use mistral_generate::{
+    encode_messages, fit_messages, ChatRequest, ContextLimits, Fitted, KvHistory,
+};
 pub use panic::take as take_panic;
 
 /// Options of `loadModel`, as JSON.
@@ -54,7 +57,7 @@ struct Loaded {
     template: Option<ChatTemplate>,
     info: info::ModelInfo,
     /// Tokens whose keys/values the model holds, in order (for prefix reuse across turns).
-    history: Vec<u32>,
+    history: KvHistory,
 }
 
 #[wasm_bindgen]
@@ -172,52 +175,50 @@ impl Engine {
             .map_err(WebError::from)?)
     }
 
-    /// Starts a chat completion (request JSON in OpenAI's field names). Renders the chat
-    /// template and reuses the keys/values of the prompt prefix shared with the previous turn.
-    /// Returns `{"promptTokens": n, "reusedTokens": m}`.
+    /// Starts a chat completion (request JSON in OpenAI's field names; an unknown field is a
+    /// bad-request error). Renders the chat template and reuses the keys/values of the prompt
+    /// prefix shared with the previous turn. A model without a sliding window whose context
+    /// the conversation passes drops the oldest turns after the system prompt (the shared
+    /// policy of `mistral_generate::fit_messages`); a last message that does not fit alone is a
+    /// context error. Returns `{"promptTokens": n, "reusedTokens": m, "droppedMessages": d}`
+    /// (plus `"notice"` when messages were dropped).
     #[wasm_bindgen(js_name = beginChat)]
     pub fn begin_chat(&mut self, request_json: &str) -> Result<String, JsValue> {
         self.completion = None;
-        let request: ChatRequest = serde_json::from_str(request_json)
+        let request = ChatRequest::from_json(request_json)
             .map_err(|e| WebError::new(Code::BadRequest, format!("chat request: {e}")))?;
-        let seed = request
-            .seed
-            .unwrap_or_else(|| (js_sys::Math::random() * 9.0e15) as u64);
+        let seed = (js_sys::Math::random() * 9.0e15) as u64;
         let l = self.loaded.as_mut().ok_or_else(no_model)?;
-        let prompt = encode_messages(l, &request)?;
-        let capacity = l.model.ring_capacity();
-        let windowed = l.model.config().sliding_window.is_some();
-        if !windowed && prompt.len() >= capacity {
-            return Err(WebError::new(
-                Code::Context,
-                format!(
-                    "the conversation is {} tokens, past the context of {capacity}: start a new chat or load with a larger contextLength",
-                    prompt.len()
-                ),
-            )
-            .into());
-        }
-        let reused = reusable_prefix(&l.history, &prompt, l.model.position(), capacity);
+        let limits = ContextLimits {
+            capacity: l.model.ring_capacity(),
+            windowed: l.model.config().sliding_window.is_some(),
+        };
+        let fitted = fit_prompt(l, &request, limits)?;
+        let prompt = &fitted.tokens;
+        let reused = l
+            .history
+            .reusable(prompt, l.model.position(), limits.capacity);
         l.model.rewind(reused).map_err(WebError::from)?;
         l.history.truncate(reused);
-        let max_tokens = match request.max_tokens {
-            Some(m) => m,
-            None if windowed => 512,
-            None => capacity - prompt.len(),
-        };
+        let max_tokens = limits.max_tokens(request.sampling.max_tokens, prompt.len(), 512);
         let completion = Completion::new(
             l.tokenizer.clone(),
-            &request,
+            request.sampling,
+            prompt,
             prompt[reused..].to_vec(),
-            prompt.len(),
             max_tokens,
             seed,
         )?;
         self.completion = Some(completion);
-        Ok(format!(
-            r#"{{"promptTokens":{},"reusedTokens":{reused}}}"#,
-            prompt.len()
-        ))
+        let mut begin = serde_json::json!({
+            "promptTokens": prompt.len(),
+            "reusedTokens": reused,
+            "droppedMessages": fitted.dropped,
+        });
+        if let Some(notice) = fitted.notice {
+            begin["notice"] = notice.into();
+        }
+        Ok(begin.to_string())
     }
 
     /// Generates one token of the completion begun by `beginChat`. Returns
@@ -322,7 +323,7 @@ impl Engine {
             tokenizer,
             template,
             info,
-            history: Vec::new(),
+            history: KvHistory::new(),
         })
     }
 
@@ -382,43 +383,25 @@ fn no_model() -> WebError {
     WebError::new(Code::NoModel, "no model loaded: call loadModel first")
 }
 
-/// The prompt's tokens: the chat template rendered over the messages.
-fn encode_messages(l: &Loaded, request: &ChatRequest) -> WebResult<Vec<u32>> {
-    if request.messages.is_empty() {
-        return Err(WebError::new(Code::BadRequest, "messages is empty"));
-    }
+/// The prompt's tokens: the chat template rendered over the messages, fitted to the context
+/// (the answer gets at least a quarter of the context, or its max_tokens if less, before old
+/// turns are dropped).
+fn fit_prompt(l: &Loaded, request: &ChatRequest, limits: ContextLimits) -> WebResult<Fitted> {
     let template = l.template.as_ref().ok_or_else(|| {
         WebError::new(
             Code::UnsupportedFile,
             "this model's chat template cannot be rendered, so it cannot chat",
         )
     })?;
-    let messages: Vec<Message> = request
-        .messages
-        .iter()
-        .map(|m| Message::new(m.role.clone(), m.content.clone()))
-        .collect();
-    Ok(template.encode(&l.tokenizer, &messages, true)?)
-}
-
-/// How many leading prompt tokens the model's KV contents already hold. At least one prompt
-/// token is always run again (its logits give the first answer token). Going back is only
-/// possible while the ring has not wrapped (older slots would be overwritten otherwise).
-fn reusable_prefix(history: &[u32], prompt: &[u32], position: usize, capacity: usize) -> usize {
-    if history.len() != position {
-        return 0;
-    }
-    let common = history
-        .iter()
-        .zip(prompt)
-        .take_while(|(a, b)| a == b)
-        .count()
-        .min(prompt.len().saturating_sub(1));
-    if common == position || position <= capacity {
-        common
-    } else {
-        0
-    }
+    let messages = request.text_messages();
+    let reserve = request
+        .sampling
+        .max_tokens
+        .unwrap_or(usize::MAX)
+        .min(limits.capacity / 4);
+    Ok(fit_messages(&messages, limits, reserve, |m| {
+        encode_messages(template, &l.tokenizer, m, None)
+    })?)
 }
 
 fn model_options(

@@ -66,9 +66,7 @@ pub fn dispatch(mut cli: Cli) -> Result<()> {
             system,
             raw,
             max_tokens,
-            temperature,
-            top_p,
-            seed,
+            sampling,
             device,
         } => run::run(
             &model,
@@ -78,12 +76,7 @@ pub fn dispatch(mut cli: Cli) -> Result<()> {
                 system,
                 raw,
                 max_tokens,
-                sampling: mistral_reference::sampling::SamplingParams {
-                    temperature,
-                    top_p,
-                    top_k: 40,
-                },
-                seed,
+                sampling: sampling.params(),
             },
         ),
     }

@@ -1,4 +1,5 @@
-//! `run`: one prompt in, a streamed reply out (stdout); timings and logs on stderr.
+//! `run`: one prompt in, a streamed reply out (stdout); timings and logs on stderr. Sampling,
+//! stops and the streamed text are mistral_generate's `Generation`, as in the browser engine.
 
 use crate::device_args::DeviceArgs;
 use crate::model_args::ModelArgs;
@@ -6,7 +7,7 @@ use crate::runner::Runner;
 use crate::template_sandbox;
 use crate::text_loading::tokenizer_for_model;
 use anyhow::{bail, Result};
-use mistral_reference::sampling::{Sampler, SamplingParams};
+use mistral_generate::{Generation, Logits, LogitsNeed, SamplingParams, Step};
 use mistral_text::{ChatTemplate, Message};
 use std::io::Write;
 use std::time::Instant;
@@ -16,8 +17,8 @@ pub struct RunOptions {
     pub system: Option<String>,
     pub raw: bool,
     pub max_tokens: usize,
+    /// Its seed is the `--seed` flag's.
     pub sampling: SamplingParams,
-    pub seed: u64,
 }
 
 pub fn run(args: &ModelArgs, dev: &DeviceArgs, opts: &RunOptions) -> Result<()> {
@@ -48,6 +49,8 @@ pub fn run(args: &ModelArgs, dev: &DeviceArgs, opts: &RunOptions) -> Result<()> 
             args.context
         );
     }
+    let mut generation =
+        Generation::new(&tok, opts.sampling.clone(), &prompt_ids, opts.max_tokens, 0)?;
 
     let t_load = Instant::now();
     let mut engine = Runner::load(&model, dev, args.context)?;
@@ -57,70 +60,53 @@ pub fn run(args: &ModelArgs, dev: &DeviceArgs, opts: &RunOptions) -> Result<()> 
         dev.device,
         t_load.elapsed().as_secs_f32()
     );
-    let mut sampler = Sampler::new(opts.sampling.clone(), opts.seed);
-    let mut stream = tok.stream_decoder();
     let mut out = std::io::stdout().lock();
-    let mut generated = 0;
     let t_prefill = Instant::now();
-    let mut prefill_s = 0.0;
+    let mut prefill_s = None;
     let mut t_decode = Instant::now();
-    if opts.sampling.temperature <= 0.0 {
+    // Shows a step's text; the first step's arrival ends the prefill timing.
+    let mut show = |step: &Step| -> Result<()> {
+        if prefill_s.is_none() {
+            prefill_s = Some(t_prefill.elapsed().as_secs_f32());
+            t_decode = Instant::now();
+        }
+        out.write_all(step.text.as_bytes())?;
+        out.flush()?;
+        Ok(())
+    };
+    if generation.need(engine.max_top_k()) == LogitsNeed::Argmax {
         // Greedy: the steps are chained on the GPU (no wait for the CPU between tokens).
         let mut failed = None;
         engine.generate_greedy(&prompt_ids, opts.max_tokens, |next| {
-            if generated == 0 {
-                prefill_s = t_prefill.elapsed().as_secs_f32();
-                t_decode = Instant::now();
-            }
-            if tok.is_eos(next) {
-                return false;
-            }
-            generated += 1;
-            let shown = stream
-                .step(next)
+            let shown = generation
+                .push(Logits::Argmax(next))
                 .map_err(anyhow::Error::from)
-                .and_then(|piece| {
-                    if let Some(piece) = piece {
-                        out.write_all(piece.as_bytes())?;
-                        out.flush()?;
-                    }
-                    Ok(())
-                });
-            match shown {
-                Ok(()) => true,
-                Err(e) => {
-                    failed = Some(e);
-                    false
-                }
+                .and_then(|step| show(&step));
+            if let Err(e) = shown {
+                failed = Some(e);
             }
+            failed.is_none() && !generation.is_done()
         })?;
         if let Some(e) = failed {
             return Err(e);
         }
     } else {
-        // On the GPU top-k sampling reads back k candidates per token.
-        let mut step = |engine: &mut Runner, ids: &[u32]| -> Result<u32> {
-            engine.sample_step(ids, &mut sampler)
-        };
-        let mut next = step(&mut engine, &prompt_ids)?;
-        prefill_s = t_prefill.elapsed().as_secs_f32();
-        t_decode = Instant::now();
-        while generated < opts.max_tokens && !tok.is_eos(next) {
-            generated += 1;
-            if let Some(piece) = stream.step(next)? {
-                out.write_all(piece.as_bytes())?;
-                out.flush()?;
-            }
-            if generated == opts.max_tokens {
-                break;
-            }
-            next = step(&mut engine, &[next])?;
+        // On the GPU, top-k sampling reads back only the candidates it needs.
+        let mut feed = prompt_ids.clone();
+        while !generation.is_done() {
+            let need = generation.need(engine.max_top_k());
+            let back = engine.read_back(&feed, need)?;
+            let step = generation.push(back.logits())?;
+            show(&step)?;
+            feed = generation.next_input().into_iter().collect();
         }
     }
-    if let Some(rest) = stream.finish()? {
-        out.write_all(rest.as_bytes())?;
-    }
+    // Text still held back (e.g. a possible stop string when the engine ran out of context).
+    let rest = generation.end(mistral_generate::FinishReason::Length)?;
+    show(&rest)?;
     writeln!(out)?;
+    let generated = generation.tokens().len();
+    let prefill_s = prefill_s.unwrap_or_default();
     let decode_s = t_decode.elapsed().as_secs_f32();
     eprintln!(
         "prompt {} tokens in {:.2} s ({:.1} tok/s); generated {generated} tokens in {:.2} s ({:.1} tok/s)",
