@@ -4,7 +4,7 @@
 
 use crate::cache::Meta;
 use crate::error::{is_disk_full, HubError, Result};
-use crate::http::{check_status, Auth, Http, Method, Reply};
+use crate::http::{check_status, Auth, Follow, Http, Method, Reply};
 use crate::partial::{Partial, Sidecar};
 use crate::progress::Progress;
 use sha2::{Digest, Sha256};
@@ -55,10 +55,21 @@ pub(crate) fn download(http: &Http, req: &Request, progress: &mut dyn Progress) 
                 }
             }
         }
-        let reply = http.send(Method::Get, req.fetch_url, &headers, req.auth)?;
-        if reply.status() == 416 && attempt == 0 {
-            partial.remove()?;
-            continue;
+        let reply = http.send(Method::Get, req.fetch_url, &headers, req.auth, Follow::All)?;
+        if reply.status() == 416 {
+            // "bytes */N": the part may already be the whole file (a run stopped between the
+            // last byte and the rename); else it is of no use and the download starts over.
+            let whole = reply
+                .header("content-range")
+                .and_then(|c| c.strip_prefix("bytes */"))
+                .and_then(|n| n.parse::<u64>().ok());
+            if have > 0 && whole == Some(have) {
+                return finish(req, &partial, have, progress);
+            }
+            if attempt == 0 {
+                partial.remove()?;
+                continue;
+            }
         }
         check_status(&reply)?;
         let (offset, total) = body_range(&reply, have)?;

@@ -4,7 +4,7 @@
 //! carries the SHA-256 in `X-Linked-Etag` and the size in `X-Linked-Size`).
 
 use crate::error::{HubError, Result};
-use crate::http::{check_status, encode_path, header, origin, Auth, Http, Method};
+use crate::http::{check_status, encode_path, header, origin, Auth, Follow, Http, Method};
 use crate::source::parse_sha256;
 
 pub(crate) struct Hub<'a> {
@@ -46,9 +46,15 @@ impl<'a> Hub<'a> {
     /// Size and SHA-256 of a file, from the headers of the resolve URL and its redirects.
     pub fn probe(&self, repo: &str, file: &str) -> Result<RemoteFile> {
         let url = self.resolve_url(repo, file);
-        let reply = self
-            .http
-            .send(Method::Head, &url, &[], self.auth.as_ref())?;
+        // Not followed past the Hub's own origin: the redirect to the CDN carries the hash and
+        // size, and the download GETs the resolve URL again (signed URLs expire).
+        let reply = self.http.send(
+            Method::Head,
+            &url,
+            &[],
+            self.auth.as_ref(),
+            Follow::SameOrigin,
+        )?;
         check_status(&reply)?;
         let hops: Vec<_> = reply
             .redirects
@@ -63,7 +69,11 @@ impl<'a> Hub<'a> {
             .map(|e| e.trim_start_matches("W/").trim_matches('"'))
             .and_then(parse_sha256);
         let size = first("x-linked-size")
-            .or_else(|| reply.header("content-length"))
+            .or_else(|| {
+                (reply.status() < 300)
+                    .then(|| reply.header("content-length"))
+                    .flatten()
+            })
             .and_then(|v| v.parse().ok());
         Ok(RemoteFile { url, size, sha256 })
     }
@@ -82,7 +92,9 @@ impl<'a> Hub<'a> {
         ));
         let mut files = Vec::new();
         while let Some(url) = next.take() {
-            let mut reply = self.http.send(Method::Get, &url, &[], self.auth.as_ref())?;
+            let mut reply =
+                self.http
+                    .send(Method::Get, &url, &[], self.auth.as_ref(), Follow::All)?;
             check_status(&reply)?;
             next = reply.header("link").and_then(next_link);
             let body = reply

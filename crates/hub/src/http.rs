@@ -47,6 +47,15 @@ pub(crate) enum Method {
     Head,
 }
 
+/// Which redirects `send` follows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Follow {
+    All,
+    /// Stops at a redirect to another origin and returns it: a HEAD must not reach a CDN's
+    /// signed URL, which may be signed for GET only.
+    SameOrigin,
+}
+
 impl Http {
     pub fn new() -> Self {
         let config = ureq::Agent::config_builder()
@@ -73,6 +82,7 @@ impl Http {
         url: &str,
         headers: &[(&str, String)],
         auth: Option<&Auth>,
+        follow: Follow,
     ) -> Result<Reply> {
         let mut url = url.to_string();
         let mut redirects = Vec::new();
@@ -91,7 +101,11 @@ impl Http {
             let status = response.status().as_u16();
             let location = header(response.headers(), "location").map(str::to_string);
             match location {
-                Some(loc) if (300..400).contains(&status) && status != 304 => {
+                Some(loc)
+                    if (300..400).contains(&status)
+                        && status != 304
+                        && (follow == Follow::All || origin(&join(&url, &loc)) == origin(&url)) =>
+                {
                     if redirects.len() >= MAX_REDIRECTS {
                         return Err(HubError::Protocol {
                             url,
@@ -118,7 +132,8 @@ pub(crate) fn check_status(reply: &Reply) -> Result<()> {
     let status = reply.status();
     let url = reply.url.clone();
     let what = match status {
-        200..=299 => return Ok(()),
+        // A redirect only comes back from Follow::SameOrigin, as the answer asked for.
+        200..=299 | 301..=303 | 307 | 308 => return Ok(()),
         401 | 403 => return Err(HubError::Unauthorized { url, status }),
         404 => "not found: check the repository and file name (they are case-sensitive)",
         429 => "too many requests: wait a minute and try again",

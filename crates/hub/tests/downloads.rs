@@ -118,6 +118,13 @@ fn a_hub_file_downloads_through_the_redirect_verified_and_recorded() {
     assert!(log
         .iter()
         .any(|l| l.method == "GET" && l.path.starts_with("/cdn/") && l.body_bytes == 300_000));
+    // The size and hash came from the Hub's redirect: no HEAD went to the CDN (whose signed
+    // URLs may allow GET only).
+    assert!(
+        !log.iter()
+            .any(|l| l.method == "HEAD" && l.path.starts_with("/cdn/")),
+        "{log:?}"
+    );
     // A cached file is used without asking the server again.
     server.clear_requests();
     assert_eq!(r.resolve(&hf(REPO, FILE), &mut Quiet).unwrap(), path);
