@@ -90,6 +90,40 @@ pub enum Command {
         #[command(flatten)]
         device: DeviceArgs,
     },
+    /// Chat with the model in the terminal: streamed answers with its chat template, a
+    /// conversation that remembers (a new turn prefills only its new tokens), /set for every
+    /// sampling setting, Ctrl-C to stop an answer. Piped stdin: one user message per line.
+    #[command(after_help = "Examples:\n  mistral-wgpu chat\n  \
+mistral-wgpu chat --model hf:TheBloke/Mistral-7B-Instruct-v0.2-GGUF:Q4_K_M --system \"Answer briefly.\"\n  \
+printf 'Hi!\\nWhat did I just say?\\n' | mistral-wgpu chat --model model.gguf --temperature 0\n\n\
+In the chat: /help, /set temperature 0.2, /system TEXT, /reset, /exit. After each answer: prompt \
+and answer tokens, their speeds, and the time to the first token.")]
+    Chat {
+        #[command(flatten)]
+        model: ModelArgs,
+        /// System prompt for the conversation (/system changes it).
+        #[arg(long)]
+        system: Option<String>,
+        /// Most tokens per answer [default: what the context leaves; 1024 for a model with a
+        /// sliding window].
+        #[arg(long, value_parser = arg_values::token_count)]
+        max_tokens: Option<usize>,
+        #[command(flatten)]
+        sampling: SamplingArgs,
+        #[command(flatten)]
+        device: DeviceArgs,
+    },
+    /// Answer a few fixed questions greedily, with timings: a first look at a model on this
+    /// machine.
+    Demo {
+        #[command(flatten)]
+        model: ModelArgs,
+        /// Most tokens per answer.
+        #[arg(long, default_value_t = 96, value_parser = arg_values::token_count)]
+        max_tokens: usize,
+        #[command(flatten)]
+        device: DeviceArgs,
+    },
     /// List the models in the download cache: size, download date, and where each came from
     /// (hf:OWNER/REPO/FILE or its URL); unfinished downloads are marked.
     List {

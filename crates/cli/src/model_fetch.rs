@@ -16,7 +16,9 @@ impl Command {
             Command::Info { model, .. }
             | Command::Logits { model, .. }
             | Command::Run { model, .. }
-            | Command::Bench { model, .. } => Some(model),
+            | Command::Bench { model, .. }
+            | Command::Chat { model, .. }
+            | Command::Demo { model, .. } => Some(model),
             Command::Tokenize { .. }
             | Command::Devices
             | Command::Quantize { .. }

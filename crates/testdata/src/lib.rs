@@ -41,6 +41,13 @@ pub fn smollm2_gguf() -> PathBuf {
     if target.exists() {
         return target;
     }
+    // Tests of one binary run on parallel threads of one process: one downloads, the others
+    // wait for it (the work folder below is per process).
+    static DOWNLOAD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = DOWNLOAD.lock().unwrap_or_else(|e| e.into_inner());
+    if target.exists() {
+        return target;
+    }
     std::fs::create_dir_all(&dir).expect("create model cache dir");
     // Several test binaries may race here; each downloads into its own folder and renames.
     let work = dir.join(format!("download-{}", std::process::id()));
@@ -109,6 +116,8 @@ pub const GGUF_PY_PACKAGE: &str = "gguf==0.19.0";
 /// into the cache on first use (with numpy), and PYTHONPATH points there.
 pub fn gguf_python() -> Command {
     let dir = cache_dir().join("gguf-py-0.19.0");
+    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
     if !dir.join("gguf").exists() {
         std::fs::create_dir_all(cache_dir()).expect("create cache dir");
         // Several test binaries may race here; each installs into its own folder and renames.

@@ -2,6 +2,8 @@
 
 mod bench;
 mod bench_profile;
+mod chat;
+mod demo;
 mod devices;
 mod info;
 mod list;
@@ -19,6 +21,26 @@ pub fn dispatch(mut cli: Cli) -> Result<()> {
     // into the cache when it names a URL or a Hugging Face file).
     crate::model_fetch::resolve_model(&mut cli.command)?;
     match cli.command {
+        Command::Chat {
+            model,
+            system,
+            max_tokens,
+            sampling,
+            device,
+        } => chat::run(
+            &model,
+            &device,
+            chat::ChatOptions {
+                system,
+                max_tokens,
+                sampling: sampling.params(),
+            },
+        ),
+        Command::Demo {
+            model,
+            max_tokens,
+            device,
+        } => demo::run(&model, &device, max_tokens),
         Command::List { cache, json } => list::run(&cache, json),
         Command::Rm { names, cache } => rm::run(&cache, &names),
         Command::Info { model, gpu } => info::run(&model, &gpu),
