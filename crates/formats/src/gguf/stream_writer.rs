@@ -29,9 +29,13 @@ impl TensorSpec {
             .iter()
             .try_fold(1u64, |a, &d| a.checked_mul(d))
             .ok_or_else(|| bad(format!("shape {:?} overflows", self.dims)))?;
-        self.ty
-            .bytes_for(n)
-            .ok_or_else(|| bad(format!("shape {:?} does not fit type {}", self.dims, self.ty.name())))
+        self.ty.bytes_for(n).ok_or_else(|| {
+            bad(format!(
+                "shape {:?} does not fit type {}",
+                self.dims,
+                self.ty.name()
+            ))
+        })
     }
 }
 
@@ -60,10 +64,13 @@ impl<W: Write> StreamingWriter<W> {
 
     /// Writes the next tensor's bytes; its name and size must be the ones announced.
     pub fn write_tensor(&mut self, name: &str, data: &[u8]) -> Result<()> {
-        let spec = self.specs.get(self.next).ok_or_else(|| FormatError::BadTensor {
-            tensor: name.to_string(),
-            reason: "more tensors written than the header announced".into(),
-        })?;
+        let spec = self
+            .specs
+            .get(self.next)
+            .ok_or_else(|| FormatError::BadTensor {
+                tensor: name.to_string(),
+                reason: "more tensors written than the header announced".into(),
+            })?;
         if spec.name != name || spec.n_bytes()? != data.len() as u64 {
             return Err(FormatError::BadTensor {
                 tensor: name.to_string(),
@@ -78,7 +85,8 @@ impl<W: Write> StreamingWriter<W> {
         self.out.write_all(data)?;
         self.written += data.len() as u64;
         let padded = self.written.next_multiple_of(self.alignment);
-        self.out.write_all(&vec![0u8; (padded - self.written) as usize])?;
+        self.out
+            .write_all(&vec![0u8; (padded - self.written) as usize])?;
         self.written = padded;
         self.next += 1;
         Ok(())

@@ -2,8 +2,8 @@
 //! synthetic files).
 
 use super::metadata::Metadata;
-use super::value::{MetadataArray, MetadataValue};
 use super::stream_writer::{StreamingWriter, TensorSpec};
+use super::value::{MetadataArray, MetadataValue};
 use super::{value_type as vt, DEFAULT_ALIGNMENT, MAGIC};
 use crate::error::{FormatError, Result};
 use crate::tensor_type::TensorType;
