@@ -22,9 +22,53 @@ pub struct StepOut {
     pub done: bool,
     #[serde(rename = "finishReason")]
     pub finish: Option<FinishReason>,
-    /// With `logprobs` in the request: the token's log probability and the best alternatives.
+    /// With `logprobs` in the request: the token's log probability and the best alternatives,
+    /// already in OpenAI's shape (the JavaScript layer only has ids, not the vocabulary).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub logprobs: Option<TokenLogprob>,
+    pub logprobs: Option<ChatLogprob>,
+}
+
+/// One entry of OpenAI's `choices[].logprobs.content`.
+#[derive(Serialize)]
+pub struct ChatLogprob {
+    pub token: String,
+    pub logprob: f32,
+    /// UTF-8 bytes of `token` (as the CLI server reports them).
+    pub bytes: Vec<u8>,
+    pub top_logprobs: Vec<TopLogprob>,
+}
+
+#[derive(Serialize)]
+pub struct TopLogprob {
+    pub token: String,
+    pub logprob: f32,
+    pub bytes: Vec<u8>,
+}
+
+/// The token texts as the CLI server writes them (`decode` of the one id: special tokens such
+/// as EOS read as ""). A logprob of -inf (a banned or NaN logit) becomes OpenAI's -9999: JSON
+/// has no infinity and `null` would break clients that add logprobs up.
+fn named(tok: &Tokenizer, l: &TokenLogprob) -> ChatLogprob {
+    let text = |id: u32| tok.decode(&[id]).unwrap_or_default();
+    let finite = |lp: f32| if lp.is_finite() { lp } else { -9999.0 };
+    let token = text(l.id);
+    ChatLogprob {
+        bytes: token.as_bytes().to_vec(),
+        token,
+        logprob: finite(l.logprob),
+        top_logprobs: l
+            .top
+            .iter()
+            .map(|&(id, lp)| {
+                let token = text(id);
+                TopLogprob {
+                    bytes: token.as_bytes().to_vec(),
+                    token,
+                    logprob: finite(lp),
+                }
+            })
+            .collect(),
+    }
 }
 
 #[derive(Serialize)]
@@ -37,6 +81,8 @@ pub struct Usage {
 }
 
 pub struct Completion {
+    /// For the token texts of logprobs.
+    tokenizer: Rc<Tokenizer>,
     generation: Generation<Rc<Tokenizer>>,
     /// Tokens the next step feeds: the unseen part of the prompt, then each sampled token.
     pending: Vec<u32>,
@@ -56,6 +102,7 @@ impl Completion {
         seed: u64,
     ) -> WebResult<Self> {
         Ok(Completion {
+            tokenizer: tokenizer.clone(),
             generation: Generation::new(tokenizer, sampling, prompt, max_tokens, seed)?,
             pending,
             prompt_tokens: prompt.len(),
@@ -73,7 +120,7 @@ impl Completion {
     ) -> WebResult<StepOut> {
         if let Some(finish) = self.generation.finish_reason() {
             // Asked again after the end (or max_tokens 0): done, nothing more.
-            return Ok(out(mistral_generate::Step {
+            return Ok(self.out(mistral_generate::Step {
                 finish: Some(finish),
                 ..Default::default()
             }));
@@ -105,7 +152,16 @@ impl Completion {
         if let Some(next) = self.generation.next_input() {
             self.pending.push(next);
         }
-        Ok(out(step))
+        Ok(self.out(step))
+    }
+
+    fn out(&self, step: mistral_generate::Step) -> StepOut {
+        StepOut {
+            text: step.text,
+            done: step.finish.is_some(),
+            finish: step.finish,
+            logprobs: step.logprob.as_ref().map(|l| named(&self.tokenizer, l)),
+        }
     }
 
     pub fn usage(&self) -> Usage {
@@ -115,15 +171,6 @@ impl Completion {
             prefill_seconds: self.prefill_ms / 1000.0,
             decode_seconds: self.decode_ms / 1000.0,
         }
-    }
-}
-
-fn out(step: mistral_generate::Step) -> StepOut {
-    StepOut {
-        text: step.text,
-        done: step.finish.is_some(),
-        finish: step.finish,
-        logprobs: step.logprob,
     }
 }
 

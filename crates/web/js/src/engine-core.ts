@@ -9,7 +9,8 @@ import { completionHeader, makeChunk, makeCompletion, makeUsage, type WasmUsage 
 import { ProgressThrottle } from './progress.js';
 import { normalizeRequest } from './request.js';
 import type {
-  AdapterInfo, ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, FinishReason, KernelChoice, LoadProgress, ModelInfo,
+  AdapterInfo, ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatCompletionTokenLogprob, ContextNotice, FinishReason,
+  KernelChoice, LoadProgress, ModelInfo,
 } from './types.js';
 
 /** The wasm Engine as this layer uses it (wasm-bindgen's declarations may be looser). */
@@ -98,6 +99,23 @@ interface StepResult {
   text: string;
   done: boolean;
   finishReason: 'stop' | 'length' | null;
+  /** With `logprobs` asked (crates/web/src/completion.rs: already in OpenAI's shape). */
+  logprobs?: ChatCompletionTokenLogprob;
+}
+
+/** What `beginChat` returns (crates/web/src/lib.rs). */
+interface BeginResult {
+  promptTokens: number;
+  reusedTokens: number;
+  /** Old turns left out to fit the context (absent from older wasm builds: 0). */
+  droppedMessages?: number;
+  notice?: string;
+}
+
+function contextNotice(b: BeginResult): ContextNotice {
+  const c: ContextNotice = { dropped_messages: b.droppedMessages ?? 0 };
+  if (typeof b.notice === 'string' && b.notice.length > 0) c.notice = b.notice;
+  return c;
 }
 
 const DEVICE_LOST_HINT = ' The GPU device was lost; the next loadModel() re-creates it: load the model again.';
@@ -304,14 +322,17 @@ export class EngineCore {
    */
   chat(request: ChatCompletionRequest, onChunk?: (c: ChatCompletionChunk) => void, handle: AbortHandle = { aborted: false }): Promise<ChatCompletion> {
     let wasmRequest: string;
+    let wantLogprobs: boolean;
     try {
-      wasmRequest = JSON.stringify(normalizeRequest(request));
+      const normalized = normalizeRequest(request);
+      wantLogprobs = normalized.logprobs === true;
+      wasmRequest = JSON.stringify(normalized);
     } catch (e) {
       return Promise.reject(toMistralError(e));
     }
     return this.exclusive(async () => {
       const info = this.requireModel();
-      let begin: { promptTokens: number; reusedTokens: number };
+      let begin: BeginResult;
       try {
         begin = parse(this.engine.beginChat(wasmRequest), 'beginChat result');
       } catch (e) {
@@ -321,13 +342,27 @@ export class EngineCore {
       const header = completionHeader(info.name);
       let content = '';
       let finish: FinishReason = 'abort';
+      const logprobs: ChatCompletionTokenLogprob[] = [];
+      // Tokens whose text has not gone out in a chunk yet (held back by the stop-string matcher
+      // or an incomplete UTF-8 character): they ride with the next chunk that has text.
+      let unsent: ChatCompletionTokenLogprob[] = [];
+      const take = (): { content: ChatCompletionTokenLogprob[] } | null => {
+        if (!wantLogprobs) return null;
+        const out = { content: unsent };
+        unsent = [];
+        return out;
+      };
       try {
         onChunk?.(makeChunk(header, { role: 'assistant', content: '' }));
         while (!handle.aborted) {
           const step = parse<StepResult>(await this.guard(this.engine.step()), 'step result');
+          if (wantLogprobs && step.logprobs) {
+            logprobs.push(step.logprobs);
+            unsent.push(step.logprobs);
+          }
           if (step.text) {
             content += step.text;
-            onChunk?.(makeChunk(header, { content: step.text }));
+            onChunk?.(makeChunk(header, { content: step.text }, take()));
           }
           if (step.done) {
             finish = step.finishReason ?? 'stop';
@@ -349,8 +384,9 @@ export class EngineCore {
       } catch (e) {
         throw this.fail(e);
       }
-      onChunk?.(makeChunk(header, {}, finish, usage));
-      return makeCompletion(header, content, finish, usage);
+      const end = { finishReason: finish, usage, context: contextNotice(begin) };
+      onChunk?.(makeChunk(header, {}, take(), end));
+      return makeCompletion(header, content, wantLogprobs ? { content: logprobs } : null, end);
     });
   }
 

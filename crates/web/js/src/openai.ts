@@ -1,5 +1,7 @@
 // OpenAI-shaped results: chat.completion and chat.completion.chunk objects.
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionChunkDelta, CompletionUsage, FinishReason } from './types.js';
+import type {
+  ChatCompletion, ChatCompletionChunk, ChatCompletionChunkDelta, ChatCompletionLogprobs, CompletionUsage, ContextNotice, FinishReason,
+} from './types.js';
 
 /** "chatcmpl-" and 24 random hex digits. */
 export function completionId(): string {
@@ -46,28 +48,37 @@ export function completionHeader(model: string, now = Date.now()): CompletionHea
   return { id: completionId(), created: Math.floor(now / 1000), model };
 }
 
+/** What the last chunk (and the whole result) carry besides OpenAI's fields. */
+export interface Ending {
+  finishReason: FinishReason;
+  usage: CompletionUsage;
+  context: ContextNotice;
+}
+
+/** `logprobs` null: not asked for. The last chunk is the one with an `end`. */
 export function makeChunk(
-  h: CompletionHeader, delta: ChatCompletionChunkDelta, finishReason: FinishReason | null = null, usage?: CompletionUsage,
+  h: CompletionHeader, delta: ChatCompletionChunkDelta, logprobs: ChatCompletionLogprobs | null = null, end?: Ending,
 ): ChatCompletionChunk {
   const chunk: ChatCompletionChunk = {
     id: h.id,
     object: 'chat.completion.chunk',
     created: h.created,
     model: h.model,
-    choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
+    choices: [{ index: 0, delta, finish_reason: end?.finishReason ?? null, logprobs }],
   };
-  if (usage !== undefined) chunk.usage = usage;
+  if (end !== undefined) Object.assign(chunk, { usage: end.usage }, end.context);
   return chunk;
 }
 
-export function makeCompletion(h: CompletionHeader, content: string, finishReason: FinishReason, usage: CompletionUsage): ChatCompletion {
+export function makeCompletion(h: CompletionHeader, content: string, logprobs: ChatCompletionLogprobs | null, end: Ending): ChatCompletion {
   return {
     id: h.id,
     object: 'chat.completion',
     created: h.created,
     model: h.model,
-    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: finishReason, logprobs: null }],
-    usage,
+    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: end.finishReason, logprobs }],
+    usage: end.usage,
+    ...end.context,
   };
 }
 
@@ -77,5 +88,10 @@ export function assembleChunks(chunks: ChatCompletionChunk[]): ChatCompletion | 
   const finish = last?.choices[0]?.finish_reason;
   if (last === undefined || finish === null || finish === undefined || last.usage === undefined) return null;
   const content = chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
-  return makeCompletion(last, content, finish, last.usage);
+  // The last chunk has logprobs (maybe empty) whenever they were asked for.
+  const logprobs = last.choices[0]?.logprobs === null ? null
+    : { content: chunks.flatMap((c) => c.choices[0]?.logprobs?.content ?? []) };
+  const context: ContextNotice = { dropped_messages: last.dropped_messages ?? 0 };
+  if (last.notice !== undefined) context.notice = last.notice;
+  return makeCompletion(last, content, logprobs, { finishReason: finish, usage: last.usage, context });
 }

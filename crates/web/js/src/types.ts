@@ -125,27 +125,76 @@ export type ChatRole = 'system' | 'user' | 'assistant';
 export interface ChatMessage {
   role: ChatRole;
   content: string;
+  /** OpenAI's participant name: accepted, not shown to the model. */
+  name?: string;
 }
 
+/**
+ * OpenAI's Chat Completions request, with llama.cpp's extensions (`top_k`, `min_p`,
+ * `repetition_penalty`, `penalty_last_n`): the same fields, names and ranges as the CLI and its
+ * HTTP server (crates/generate). Absent or `null` means the default. Any other field is refused
+ * with a `bad-request` error naming it. Sampling order: logit bias, penalties, temperature,
+ * top-k, top-p, min-p, then the draw.
+ */
 export interface ChatCompletionRequest {
   messages: ChatMessage[];
-  /** Default 0.7; 0 samples greedily. */
-  temperature?: number;
-  /** Nucleus sampling mass, default 1. */
-  top_p?: number;
-  /** Default 40. */
-  top_k?: number;
-  /** Most tokens to generate (default: until the context is full). */
-  max_tokens?: number;
-  /** Generation stops before any of these strings, which are not returned. */
-  stop?: string | string[];
+  /** 0 to 100, default 0.7; 0 samples greedily. */
+  temperature?: number | null;
+  /** Nucleus sampling mass, in (0, 1], default 1. */
+  top_p?: number | null;
+  /** Keep the k most likely tokens; default 40, 0 = no limit. */
+  top_k?: number | null;
+  /** Drop tokens less likely than min_p times the most likely one; 0 to 1, default 0. */
+  min_p?: number | null;
+  /**
+   * llama.cpp's repeat penalty over the last `penalty_last_n` tokens (prompt and answer): a
+   * positive logit is divided by it, a negative one multiplied. (0, 10], default 1 (off).
+   */
+  repetition_penalty?: number | null;
+  /** Alias of {@link repetition_penalty} (llama.cpp's name); give one or the other. */
+  repeat_penalty?: number | null;
+  /** OpenAI's: subtracted once from the logit of every token in the window. -2 to 2, default 0. */
+  presence_penalty?: number | null;
+  /** OpenAI's: subtracted once per occurrence in the window. -2 to 2, default 0. */
+  frequency_penalty?: number | null;
+  /** The window the penalties look at, in tokens; default 64, 0 = penalties off. */
+  penalty_last_n?: number | null;
+  /** Alias of {@link penalty_last_n} (llama.cpp's name). */
+  repeat_last_n?: number | null;
+  /**
+   * Token id (as a string, as in OpenAI's JSON) to a bias from -100 to 100 added to its logit
+   * before anything else: -100 bans the token, +100 all but forces it.
+   */
+  logit_bias?: Record<string, number> | null;
   /** Seed of the sampler, for reproducible output. */
-  seed?: number;
-  stream?: boolean;
+  seed?: number | null;
+  /** Most tokens to generate (default: until the context is full, at most 512). */
+  max_tokens?: number | null;
+  /** Alias of {@link max_tokens} (OpenAI's newer name). */
+  max_completion_tokens?: number | null;
+  /** Generation stops before any of these strings (at most 16), which are not returned. */
+  stop?: string | string[] | null;
+  /**
+   * Per-token log probabilities in `choices[0].logprobs.content` (the model's own
+   * distribution, before bias, penalties and temperature). The legacy `logprobs: n` means
+   * `logprobs: true, top_logprobs: n`.
+   */
+  logprobs?: boolean | number | null;
+  /** With `logprobs: true`: this many most likely alternatives per token, 0 to 20 (default 0). */
+  top_logprobs?: number | null;
+  stream?: boolean | null;
+  /** Accepted for compatibility: the last chunk always carries `usage`. */
+  stream_options?: { include_usage?: boolean | null } | null;
+  /** Accepted and ignored: the engine runs the model it loaded. */
+  model?: string | null;
+  /** One answer per request: only 1 is accepted. */
+  n?: 1 | null;
+  /** OpenAI's end-user id: accepted and ignored. */
+  user?: string | null;
 }
 
 export type ChatCompletionRequestStreaming = ChatCompletionRequest & { stream: true };
-export type ChatCompletionRequestNonStreaming = ChatCompletionRequest & { stream?: false };
+export type ChatCompletionRequestNonStreaming = ChatCompletionRequest & { stream?: false | null };
 
 /** `"abort"` when {@link MistralEngine.abort} (or leaving a `for await` loop) stopped generation. */
 export type FinishReason = 'stop' | 'length' | 'abort';
@@ -167,7 +216,39 @@ export interface ChatCompletionMessage {
   content: string;
 }
 
-export interface ChatCompletion {
+/** One generated token with its log probability (OpenAI's shape). */
+export interface ChatCompletionTokenLogprob {
+  /**
+   * The token's text (as decoded alone: a piece of a multi-byte character reads as U+FFFD; the
+   * end-of-sequence token, reported when it ends the answer, as `""`).
+   */
+  token: string;
+  /** Natural log of its probability, <= 0 (-9999 for a token the model rules out entirely). */
+  logprob: number;
+  /** The UTF-8 bytes of `token`. */
+  bytes: number[] | null;
+  /** The most likely tokens at this position, most likely first (`top_logprobs` of them). */
+  top_logprobs: Array<{ token: string; logprob: number; bytes: number[] | null }>;
+}
+
+/** `choices[0].logprobs` when the request asked for `logprobs`, else `null`. */
+export interface ChatCompletionLogprobs {
+  content: ChatCompletionTokenLogprob[];
+}
+
+/**
+ * What the engine adds to OpenAI's objects (on a `chat.completion`, and on the last chunk of a
+ * stream): when the conversation does not fit in the context, the oldest turns after the system
+ * prompt are left out of the prompt (models without a sliding window).
+ */
+export interface ContextNotice {
+  /** How many messages were left out of the prompt (0 when all fit). */
+  dropped_messages: number;
+  /** Says so in words, e.g. to show under the answer; only when messages were dropped. */
+  notice?: string;
+}
+
+export interface ChatCompletion extends ContextNotice {
   /** `"chatcmpl-..."` */
   id: string;
   object: 'chat.completion';
@@ -179,7 +260,7 @@ export interface ChatCompletion {
     index: number;
     message: ChatCompletionMessage;
     finish_reason: FinishReason;
-    logprobs: null;
+    logprobs: ChatCompletionLogprobs | null;
   }>;
   usage: CompletionUsage;
 }
@@ -198,10 +279,19 @@ export interface ChatCompletionChunk {
     index: number;
     delta: ChatCompletionChunkDelta;
     finish_reason: FinishReason | null;
-    logprobs: null;
+    /**
+     * With `logprobs` asked: the tokens whose text this chunk's `delta.content` carries (a token
+     * whose text is held back, e.g. while it may begin a stop string, comes with a later chunk;
+     * the last chunk carries those never shown). Otherwise `null`.
+     */
+    logprobs: ChatCompletionLogprobs | null;
   }>;
   /** Only on the last chunk (the one with a `finish_reason`). */
   usage?: CompletionUsage;
+  /** Only on the last chunk: see {@link ContextNotice}. */
+  dropped_messages?: number;
+  /** Only on the last chunk, and only when messages were dropped. */
+  notice?: string;
 }
 
 export interface ChatCompletions {

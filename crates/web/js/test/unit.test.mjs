@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { chunkCount, chunkRange, chunksFor, bytesOfChunks } from '../dist/chunks.js';
 import { formatBytes, formatRatio, progressText, ProgressThrottle } from '../dist/progress.js';
 import { makeUsage, makeChunk, makeCompletion, completionHeader, assembleChunks } from '../dist/openai.js';
-import { normalizeRequest } from '../dist/request.js';
+import { normalizeRequest, cloneableRequest } from '../dist/request.js';
 import { PushStream } from '../dist/stream.js';
 import { MistralError, toMistralError, serializeError, deserializeError } from '../dist/errors.js';
 import { urlReader, blobReader } from '../dist/loader.js';
@@ -68,31 +68,104 @@ test('OpenAI shapes and usage', () => {
   const h = completionHeader('tiny', 1_700_000_000_500);
   assert.match(h.id, /^chatcmpl-[0-9a-f]{24}$/);
   assert.equal(h.created, 1_700_000_000);
+  const end = { finishReason: 'stop', usage: u, context: { dropped_messages: 0 } };
   const chunks = [
     makeChunk(h, { role: 'assistant', content: '' }),
     makeChunk(h, { content: 'Hel' }),
     makeChunk(h, { content: 'lo' }),
-    makeChunk(h, {}, 'stop', u),
+    makeChunk(h, {}, null, end),
   ];
   assert.equal(chunks[1].object, 'chat.completion.chunk');
   assert.equal(chunks[1].usage, undefined);
+  assert.equal(chunks[1].dropped_messages, undefined);
   assert.deepEqual(chunks[3].choices, [{ index: 0, delta: {}, finish_reason: 'stop', logprobs: null }]);
+  assert.equal(chunks[3].dropped_messages, 0);
   const whole = assembleChunks(chunks);
-  assert.deepEqual(whole, makeCompletion(h, 'Hello', 'stop', u));
+  assert.deepEqual(whole, makeCompletion(h, 'Hello', null, end));
   assert.equal(whole.object, 'chat.completion');
   assert.deepEqual(whole.choices[0].message, { role: 'assistant', content: 'Hello' });
+
+  // Logprobs and the context notice survive assembling a stream.
+  const lp = (token) => ({ token, logprob: -0.5, bytes: [...Buffer.from(token)], top_logprobs: [] });
+  const noticed = { ...end, context: { dropped_messages: 2, notice: '2 old messages were left out' } };
+  const withLp = [
+    makeChunk(h, { role: 'assistant', content: '' }),
+    makeChunk(h, { content: 'Hel' }, { content: [lp('Hel')] }),
+    makeChunk(h, {}, { content: [lp('lo')] }, noticed),
+  ];
+  assert.equal(withLp[2].notice, '2 old messages were left out');
+  assert.deepEqual(assembleChunks(withLp), makeCompletion(h, 'Hel', { content: [lp('Hel'), lp('lo')] }, noticed));
 });
 
+const hi = [{ role: 'user', content: 'hi' }];
+
 test('request validation', () => {
-  const msgs = [{ role: 'user', content: 'hi', extra: 1 }];
-  assert.deepEqual(normalizeRequest({ messages: msgs, stop: 'x', temperature: 0, stream: true }), {
+  assert.deepEqual(normalizeRequest({ messages: [{ role: 'user', content: 'hi', name: 'ann' }], stop: 'x', temperature: 0, stream: true }), {
     messages: [{ role: 'user', content: 'hi' }], stop: ['x'], temperature: 0,
   });
   for (const bad of [
     {}, { messages: [] }, { messages: [{ role: 'bot', content: 'x' }] }, { messages: [{ role: 'user', content: 1 }] },
-    { messages: msgs, temperature: -1 }, { messages: msgs, top_p: 0 }, { messages: msgs, max_tokens: 0.5 }, { messages: msgs, stop: [1] },
+    { messages: hi, temperature: -1 }, { messages: hi, top_p: 0 }, { messages: hi, max_tokens: 0.5 }, { messages: hi, stop: [1] },
   ]) {
     assert.throws(() => normalizeRequest(bad), (e) => e instanceof MistralError && e.code === 'bad-request', JSON.stringify(bad));
+  }
+});
+
+test('request: every sampling field passes through under its canonical name', () => {
+  const req = {
+    messages: hi, model: 'any', n: 1, user: 'u', stream: false, stream_options: { include_usage: true },
+    temperature: 0.2, top_p: 0.9, top_k: 5, min_p: 0.05, repeat_penalty: 1.1, presence_penalty: 0.5, frequency_penalty: -0.5,
+    repeat_last_n: 32, logit_bias: { 7: -100, ' 9': 2.5 }, seed: 42, stop: ['\n', ''], max_completion_tokens: 10, logprobs: true, top_logprobs: 3,
+  };
+  assert.deepEqual(normalizeRequest(req), {
+    messages: hi, temperature: 0.2, top_p: 0.9, top_k: 5, min_p: 0.05, repetition_penalty: 1.1, presence_penalty: 0.5,
+    frequency_penalty: -0.5, penalty_last_n: 32, logit_bias: { 7: -100, 9: 2.5 }, seed: 42, stop: ['\n'], max_tokens: 10,
+    logprobs: true, top_logprobs: 3,
+  });
+  // Canonical names too; null is the default; logprobs false / the legacy count form.
+  assert.deepEqual(normalizeRequest({ messages: hi, repetition_penalty: 1.3, penalty_last_n: 0, max_tokens: 4, temperature: null, logprobs: false }), {
+    messages: hi, repetition_penalty: 1.3, penalty_last_n: 0, max_tokens: 4,
+  });
+  assert.deepEqual(normalizeRequest({ messages: hi, logprobs: 2 }), { messages: hi, logprobs: true, top_logprobs: 2 });
+  assert.deepEqual(normalizeRequest({ messages: hi, logprobs: true }), { messages: hi, logprobs: true });
+  // What the client sends the worker is accepted again there (the core re-validates).
+  const once = cloneableRequest({ ...req, stream: true });
+  assert.equal(once.stream, true);
+  assert.deepEqual(cloneableRequest(once), once);
+});
+
+test('request: unknown fields and bad values are bad-request errors naming the field', () => {
+  const cases = [
+    [{ messages: hi, mirostat: 2 }, /unknown field `mirostat`/],
+    [{ messages: hi, tools: [] }, /unknown field `tools`/],
+    [{ messages: hi, topP: 0.5 }, /unknown field `topP`/],
+    [{ messages: [{ role: 'user', content: 'hi', extra: 1 }] }, /unknown field `extra` in messages\[0\]/],
+    [{ messages: hi, stream_options: { x: 1 } }, /unknown field `x` in stream_options/],
+    [{ messages: hi, n: 2 }, /only 1 answer/],
+    [{ messages: hi, repeat_penalty: 1.1, repetition_penalty: 1.2 }, /duplicate field `repetition_penalty`/],
+    [{ messages: hi, max_tokens: 1, max_completion_tokens: 2 }, /duplicate field `max_tokens`/],
+    [{ messages: hi, temperature: 101 }, /temperature/],
+    [{ messages: hi, temperature: 'hot' }, /temperature/],
+    [{ messages: hi, min_p: 1.5 }, /min_p/],
+    [{ messages: hi, repetition_penalty: 0 }, /repetition_penalty/],
+    [{ messages: hi, presence_penalty: 3 }, /presence_penalty/],
+    [{ messages: hi, frequency_penalty: -2.5 }, /frequency_penalty/],
+    [{ messages: hi, penalty_last_n: -1 }, /penalty_last_n/],
+    [{ messages: hi, top_k: 1.5 }, /top_k/],
+    [{ messages: hi, logit_bias: { x: 1 } }, /keys are token ids/],
+    [{ messages: hi, logit_bias: { 1: 500 } }, /logit_bias/],
+    [{ messages: hi, logit_bias: [1] }, /logit_bias/],
+    [{ messages: hi, top_logprobs: 2 }, /needs logprobs: true/],
+    [{ messages: hi, logprobs: 2, top_logprobs: 2 }, /either/],
+    [{ messages: hi, logprobs: true, top_logprobs: 21 }, /top_logprobs/],
+    [{ messages: hi, logprobs: 'yes' }, /logprobs/],
+    [{ messages: hi, stop: Array.from({ length: 17 }, (_, i) => `s${i}`) }, /at most 16/],
+    [{ messages: hi, stop: 'é'.repeat(513) }, /1024 bytes/],
+    [{ messages: hi, seed: -1 }, /seed/],
+    [{ messages: hi, stream: 'yes' }, /stream/],
+  ];
+  for (const [req, re] of cases) {
+    assert.throws(() => normalizeRequest(req), (e) => e instanceof MistralError && e.code === 'bad-request' && re.test(e.message), JSON.stringify(req));
   }
 });
 
@@ -354,9 +427,12 @@ function fakeWasm({ tokens = ['Hel', 'lo', '', ' world'], finish = 'stop', failS
     tokenize() { return new Uint32Array([1]); }
     beginChat(json) {
       const req = JSON.parse(json);
+      state.lastRequest = req;
       if (!this.model) throw Object.assign(new Error('no model'), { name: 'MistralError', code: 'no-model' });
       this.chat = { i: 0, req };
-      return JSON.stringify({ promptTokens: 12, reusedTokens: 2 });
+      // As crates/web/src/lib.rs: more than 3 messages "do not fit", the oldest are dropped.
+      const dropped = Math.max(0, req.messages.length - 3);
+      return JSON.stringify({ promptTokens: 12, reusedTokens: 2, droppedMessages: dropped, ...(dropped ? { notice: `${dropped} old messages were left out` } : {}) });
     }
     async step() {
       await new Promise((r) => setTimeout(r, 2));
@@ -365,7 +441,13 @@ function fakeWasm({ tokens = ['Hel', 'lo', '', ' world'], finish = 'stop', failS
       const max = c.req.max_tokens ?? tokens.length;
       const text = tokens[c.i++];
       const done = c.i >= Math.min(max, tokens.length);
-      return JSON.stringify({ text, done, finishReason: done ? (c.i >= max && max < tokens.length ? 'length' : finish) : null });
+      const out = { text, done, finishReason: done ? (c.i >= max && max < tokens.length ? 'length' : finish) : null };
+      // As crates/web/src/completion.rs: OpenAI's entry, for every token (even one whose text is held back).
+      const entry = (token, logprob) => ({ token, logprob, bytes: [...Buffer.from(token)] });
+      if (c.req.logprobs) {
+        out.logprobs = { ...entry(text, -0.25 * c.i), top_logprobs: Array.from({ length: c.req.top_logprobs ?? 0 }, (_, k) => entry(`alt${k}`, -1 - k)) };
+      }
+      return JSON.stringify(out);
     }
     endChat() { const n = this.chat.i; this.chat = null; return JSON.stringify({ promptTokens: 12, completionTokens: n, prefillSeconds: 0.5, decodeSeconds: 2 }); }
     free() { state.freed++; }
@@ -413,6 +495,41 @@ test('EngineCore: load with progress, stream, non-stream, abort, errors', async 
   await assert.rejects(core.loadModel(new Blob(['nope, not gguf'])), (e) => e.code === 'unsupported-file');
   assert.equal(core.modelInfo(), null);
   await assert.rejects(core.logits([1, 2]), (e) => e.code === 'no-model');
+});
+
+test('EngineCore: logprobs in OpenAI shape, streamed and not; held-back tokens ride with the next text; the context notice', async () => {
+  const { mod } = fakeWasm();
+  const core = await EngineCore.create({ wasm: mod });
+  await core.loadModel(ggufBlob());
+  const chunks = [];
+  const res = await core.chat({ messages: hi, stream: true, logprobs: true, top_logprobs: 2 }, (c) => chunks.push(c));
+  const tokensOf = (c) => c.choices[0].logprobs?.content.map((t) => t.token) ?? null;
+  // Fake tokens 'Hel', 'lo', '' (text held back), ' world': the '' token comes with ' world'.
+  assert.deepEqual(chunks.map(tokensOf), [null, ['Hel'], ['lo'], ['', ' world'], []]);
+  const all = res.choices[0].logprobs.content;
+  assert.deepEqual(all.map((t) => t.token), ['Hel', 'lo', '', ' world']);
+  assert.deepEqual(all[0], { token: 'Hel', logprob: -0.25, bytes: [72, 101, 108], top_logprobs: [
+    { token: 'alt0', logprob: -1, bytes: [97, 108, 116, 48] }, { token: 'alt1', logprob: -2, bytes: [97, 108, 116, 49] },
+  ] });
+  assert.ok(all.every((t) => t.logprob <= 0));
+  assert.equal(res.dropped_messages, 0);
+  assert.equal(res.notice, undefined);
+  assert.equal(chunks.at(-1).dropped_messages, 0);
+
+  // Not asked: null everywhere, even if the engine sent some.
+  const plain = [];
+  const r2 = await core.chat({ messages: hi, stream: true }, (c) => plain.push(c));
+  assert.ok(plain.every((c) => c.choices[0].logprobs === null));
+  assert.equal(r2.choices[0].logprobs, null);
+
+  // Old turns dropped: the last chunk and the completion say so.
+  const long = [...Array(5)].map((_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: `m${i}` }));
+  const last = [];
+  const r3 = await core.chat({ messages: long, stream: true }, (c) => last.push(c));
+  assert.equal(r3.dropped_messages, 2);
+  assert.equal(r3.notice, '2 old messages were left out');
+  assert.equal(last.at(-1).notice, '2 old messages were left out');
+  assert.ok(last.slice(0, -1).every((c) => c.notice === undefined && c.dropped_messages === undefined));
 });
 
 test('EngineCore: device-lost re-creates the device on the next loadModel', async () => {
@@ -495,6 +612,44 @@ test('worker protocol: load with progress, streamed chat, break aborts, typed er
   assert.equal(await engine.modelInfo(), null);
   engine.terminate();
   await assert.rejects(engine.reset(), (e) => e.code === 'worker');
+});
+
+test('worker protocol: every sampling field reaches the wasm engine; logprobs and notice come back', async () => {
+  const { mod, state } = fakeWasm();
+  const engine = connected(mod);
+  await engine.init();
+  await engine.loadModel(ggufBlob());
+  const long = [...Array(4)].map((_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: `m${i}` }));
+  const res = await engine.chat.completions.create({
+    messages: long, temperature: 0.5, top_p: 0.8, top_k: 7, min_p: 0.1, repetition_penalty: 1.2, presence_penalty: 0.3,
+    frequency_penalty: 0.4, penalty_last_n: 16, logit_bias: { 42: -100 }, seed: 9, stop: 'END', max_tokens: 3,
+    logprobs: true, top_logprobs: 1,
+  });
+  assert.deepEqual(state.lastRequest, {
+    messages: long, temperature: 0.5, top_p: 0.8, top_k: 7, min_p: 0.1, repetition_penalty: 1.2, presence_penalty: 0.3,
+    frequency_penalty: 0.4, penalty_last_n: 16, logit_bias: { 42: -100 }, seed: 9, stop: ['END'], max_tokens: 3,
+    logprobs: true, top_logprobs: 1,
+  });
+  assert.deepEqual(res.choices[0].logprobs.content.map((t) => [t.token, t.top_logprobs.length]), [['Hel', 1], ['lo', 1], ['', 1]]);
+  assert.equal(res.dropped_messages, 1);
+  assert.equal(res.notice, '1 old messages were left out');
+
+  const stream = await engine.chat.completions.create({ messages: hi, stream: true, logprobs: true });
+  const tokens = [];
+  for await (const c of stream) tokens.push(...(c.choices[0].logprobs?.content ?? []).map((t) => t.token));
+  assert.deepEqual(tokens, ['Hel', 'lo', '', ' world']);
+  engine.terminate();
+});
+
+test('worker protocol: an unknown request field is refused before anything is sent to the worker', async () => {
+  let posted = 0;
+  const engine = new WorkerEngine({ postMessage: () => { posted++; }, addEventListener: () => undefined }, { watchdogMs: 0 });
+  for (const stream of [false, true]) {
+    await assert.rejects(engine.chat.completions.create({ messages: hi, stream, mirostat: 2 }),
+      (e) => e instanceof MistralError && e.code === 'bad-request' && /unknown field `mirostat`/.test(e.message));
+    await assert.rejects(engine.chat.completions.create({ messages: hi, stream, logit_bias: { 1: 101 } }), (e) => e.code === 'bad-request' && /logit_bias/.test(e.message));
+  }
+  assert.equal(posted, 0);
 });
 
 test('worker protocol: aborting a load through its signal', async () => {

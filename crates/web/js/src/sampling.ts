@@ -1,0 +1,159 @@
+// The sampling fields of a chat request, checked with the rules of the Rust side
+// (crates/generate/src/params.rs `SamplingParams::validate`, params_wire.rs): OpenAI's names
+// plus llama.cpp's extensions, the same ranges, the same aliases. Checking here too means a
+// bad request fails at once with a message naming the field, before the worker round trip;
+// the wasm engine checks again (it is the authority, e.g. logit_bias ids against the vocabulary).
+import { MistralError } from './errors.js';
+
+/** Sampling fields as the wasm's `beginChat` takes them (canonical names, absent = default). */
+export interface WasmSampling {
+  temperature?: number;
+  top_p?: number;
+  top_k?: number;
+  min_p?: number;
+  repetition_penalty?: number;
+  presence_penalty?: number;
+  frequency_penalty?: number;
+  penalty_last_n?: number;
+  logit_bias?: Record<string, number>;
+  seed?: number;
+  stop?: string[];
+  max_tokens?: number;
+  logprobs?: boolean;
+  top_logprobs?: number;
+}
+
+// Limits of crates/generate/src/params.rs.
+const MAX_STOPS = 16;
+const MAX_STOP_BYTES = 1024;
+const MAX_TOP_LOGPROBS = 20;
+const MAX_LOGIT_BIAS = 100;
+const MAX_BIAS_ENTRIES = 1 << 16;
+const MAX_TOKENS_LIMIT = 1 << 24;
+const MAX_U32 = 0xffff_ffff;
+
+/** Alias to canonical name (serde `alias` in params_wire.rs). */
+const ALIASES: Record<string, keyof WasmSampling> = {
+  repeat_penalty: 'repetition_penalty',
+  repeat_last_n: 'penalty_last_n',
+  max_completion_tokens: 'max_tokens',
+};
+
+/** Every sampling field name a request may use, aliases included. */
+export const SAMPLING_FIELDS: ReadonlySet<string> = new Set([
+  'temperature', 'top_p', 'top_k', 'min_p', 'repetition_penalty', 'presence_penalty', 'frequency_penalty',
+  'penalty_last_n', 'logit_bias', 'seed', 'stop', 'max_tokens', 'logprobs', 'top_logprobs', ...Object.keys(ALIASES),
+]);
+
+export function bad(message: string): MistralError {
+  return new MistralError('bad-request', message);
+}
+
+const show = (v: unknown): string => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v) ?? String(v));
+
+type Check = (n: number) => boolean;
+const range = (lo: number, hi: number, loOpen = false): Check => (n) => n <= hi && (loOpen ? n > lo : n >= lo);
+const intRange = (lo: number, hi: number): Check => (n) => Number.isInteger(n) && n >= lo && n <= hi;
+
+/** `[check, what the message says]` per numeric field. */
+const NUMBERS: Array<[keyof WasmSampling, Check, string]> = [
+  ['temperature', range(0, 100), 'a number from 0 (greedy) to 100'],
+  ['top_p', range(0, 1, true), 'a number above 0 and at most 1'],
+  ['top_k', intRange(0, Number.MAX_SAFE_INTEGER), 'an integer >= 0 (0: no limit)'],
+  ['min_p', range(0, 1), 'a number from 0 to 1'],
+  ['repetition_penalty', range(0, 10, true), 'a number above 0 and at most 10 (1 = off)'],
+  ['presence_penalty', range(-2, 2), 'a number from -2 to 2'],
+  ['frequency_penalty', range(-2, 2), 'a number from -2 to 2'],
+  ['penalty_last_n', intRange(0, MAX_TOKENS_LIMIT), `an integer from 0 to ${MAX_TOKENS_LIMIT}`],
+  ['seed', intRange(0, Number.MAX_SAFE_INTEGER), 'an integer >= 0'],
+  ['max_tokens', intRange(1, MAX_TOKENS_LIMIT), `an integer from 1 to ${MAX_TOKENS_LIMIT}`],
+];
+
+/** The request's sampling fields under their canonical names; null means absent. */
+function canonical(req: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of SAMPLING_FIELDS) {
+    const v = req[key];
+    if (v === undefined || v === null) continue;
+    const name = ALIASES[key] ?? key;
+    if (name in out) throw bad(`duplicate field \`${name}\` (given both as \`${name}\` and as an alias)`);
+    out[name] = v;
+  }
+  return out;
+}
+
+function logitBias(v: unknown): Record<string, number> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad('logit_bias must be an object of token id -> bias');
+  const out: Record<string, number> = {};
+  const entries = Object.entries(v as Record<string, unknown>);
+  if (entries.length > MAX_BIAS_ENTRIES) throw bad(`logit_bias: at most ${MAX_BIAS_ENTRIES} entries, got ${entries.length}`);
+  for (const [key, bias] of entries) {
+    // Rust parses the trimmed key as a u32: "7", " 7" and "+7" are token 7.
+    const k = key.trim();
+    const id = /^\+?\d+$/.test(k) ? Number(k) : NaN;
+    if (!(id <= MAX_U32)) throw bad(`logit_bias: keys are token ids, got ${JSON.stringify(key)}`);
+    if (typeof bias !== 'number' || !Number.isFinite(bias) || Math.abs(bias) > MAX_LOGIT_BIAS) {
+      throw bad(`logit_bias: the bias of token ${id} must be from -100 to 100, got ${show(bias)}`);
+    }
+    out[String(id)] = bias;
+  }
+  return out;
+}
+
+function stopList(v: unknown): string[] {
+  const list = typeof v === 'string' ? [v] : v;
+  if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) throw bad('stop must be a string or an array of strings');
+  // An empty stop string would match before any text: ignored, as OpenAI (and Rust) do.
+  const nonEmpty = (list as string[]).filter((s) => s.length > 0);
+  if (nonEmpty.length > MAX_STOPS) throw bad(`stop: at most ${MAX_STOPS} strings, got ${nonEmpty.length}`);
+  const enc = new TextEncoder();
+  const long = nonEmpty.find((s) => enc.encode(s).length > MAX_STOP_BYTES);
+  if (long !== undefined) throw bad(`stop: a stop string is at most ${MAX_STOP_BYTES} bytes, got ${enc.encode(long).length}`);
+  return nonEmpty;
+}
+
+/**
+ * Chat takes `logprobs: true` (+ `top_logprobs: n`); the legacy completions form
+ * `logprobs: n` is accepted as Rust does. Normalized to `logprobs: true, top_logprobs: n`.
+ */
+function logprobs(out: WasmSampling, lp: unknown, top: unknown): void {
+  const count = (v: unknown, field: string): number => {
+    if (typeof v !== 'number' || !intRange(0, MAX_TOP_LOGPROBS)(v)) throw bad(`${field} must be an integer from 0 to ${MAX_TOP_LOGPROBS} (got ${show(v)})`);
+    return v;
+  };
+  if (lp !== undefined && typeof lp !== 'boolean' && typeof lp !== 'number') throw bad(`logprobs must be true or false (got ${show(lp)})`);
+  if (typeof lp === 'number') {
+    if (top !== undefined) throw bad('top_logprobs: give either logprobs: n or logprobs: true with top_logprobs: n');
+    out.logprobs = true;
+    out.top_logprobs = count(lp, 'logprobs');
+    return;
+  }
+  if (lp !== true) {
+    if (top !== undefined) throw bad('top_logprobs needs logprobs: true');
+    return;
+  }
+  out.logprobs = true;
+  if (top !== undefined) out.top_logprobs = count(top, 'top_logprobs');
+}
+
+/** Checks the sampling fields of `req` and returns them under their canonical names. */
+export function normalizeSampling(req: Record<string, unknown>): WasmSampling {
+  const c = canonical(req);
+  const out: WasmSampling = {};
+  for (const [key, check, what] of NUMBERS) {
+    const v = c[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v) || !check(v)) throw bad(`${key} must be ${what} (got ${show(v)})`);
+    (out as Record<string, number>)[key] = v;
+  }
+  if (c.logit_bias !== undefined) {
+    const b = logitBias(c.logit_bias);
+    if (Object.keys(b).length > 0) out.logit_bias = b;
+  }
+  if (c.stop !== undefined) {
+    const s = stopList(c.stop);
+    if (s.length > 0) out.stop = s;
+  }
+  logprobs(out, c.logprobs, c.top_logprobs);
+  return out;
+}
