@@ -28,9 +28,11 @@ pub struct StepOut {
     pub logprobs: Option<ChatLogprob>,
 }
 
-/// One entry of OpenAI's `choices[].logprobs.content`.
+/// One entry of OpenAI's `choices[].logprobs.content`, plus the token `id` (as llama.cpp's
+/// server gives it): what `logit_bias` takes, and token texts alone can be ambiguous.
 #[derive(Serialize)]
 pub struct ChatLogprob {
+    pub id: u32,
     pub token: String,
     pub logprob: f32,
     /// UTF-8 bytes of `token` (as the CLI server reports them).
@@ -40,6 +42,7 @@ pub struct ChatLogprob {
 
 #[derive(Serialize)]
 pub struct TopLogprob {
+    pub id: u32,
     pub token: String,
     pub logprob: f32,
     pub bytes: Vec<u8>,
@@ -53,6 +56,7 @@ fn named(tok: &Tokenizer, l: &TokenLogprob) -> ChatLogprob {
     let finite = |lp: f32| if lp.is_finite() { lp } else { -9999.0 };
     let token = text(l.id);
     ChatLogprob {
+        id: l.id,
         bytes: token.as_bytes().to_vec(),
         token,
         logprob: finite(l.logprob),
@@ -62,6 +66,7 @@ fn named(tok: &Tokenizer, l: &TokenLogprob) -> ChatLogprob {
             .map(|&(id, lp)| {
                 let token = text(id);
                 TopLogprob {
+                    id,
                     bytes: token.as_bytes().to_vec(),
                     token,
                     logprob: finite(lp),

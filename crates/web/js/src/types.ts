@@ -168,7 +168,7 @@ export interface ChatCompletionRequest {
   logit_bias?: Record<string, number> | null;
   /** Seed of the sampler, for reproducible output. */
   seed?: number | null;
-  /** Most tokens to generate (default: until the context is full, at most 512). */
+  /** Most tokens to generate (default: the rest of the context; 512 for a model with a sliding window). */
   max_tokens?: number | null;
   /** Alias of {@link max_tokens} (OpenAI's newer name). */
   max_completion_tokens?: number | null;
@@ -216,8 +216,10 @@ export interface ChatCompletionMessage {
   content: string;
 }
 
-/** One generated token with its log probability (OpenAI's shape). */
+/** One generated token with its log probability (OpenAI's shape, plus `id`). */
 export interface ChatCompletionTokenLogprob {
+  /** The token id (an extension, as llama.cpp's server gives it): what `logit_bias` takes. */
+  id: number;
   /**
    * The token's text (as decoded alone: a piece of a multi-byte character reads as U+FFFD; the
    * end-of-sequence token, reported when it ends the answer, as `""`).
@@ -228,7 +230,7 @@ export interface ChatCompletionTokenLogprob {
   /** The UTF-8 bytes of `token`. */
   bytes: number[] | null;
   /** The most likely tokens at this position, most likely first (`top_logprobs` of them). */
-  top_logprobs: Array<{ token: string; logprob: number; bytes: number[] | null }>;
+  top_logprobs: Array<{ id: number; token: string; logprob: number; bytes: number[] | null }>;
 }
 
 /** `choices[0].logprobs` when the request asked for `logprobs`, else `null`. */

@@ -1,6 +1,7 @@
 // End-to-end smoke test of the built package in headless Chromium (WebGPU; SwiftShader where
 // there is no GPU): createEngine in a worker, loadModel over HTTP ranges with progress, streamed
-// and non-streamed chat, abort, the Cache Storage (the second load makes no request for the
+// and non-streamed chat, sampling fields (logprobs, logit_bias, min_p, penalties, seed; an
+// unknown field refused), abort, the Cache Storage (the second load makes no request for the
 // model), a local Blob, typed errors, and a Rust panic reported as code internal.
 //
 //   npm run build && node test/browser-smoke.mjs [model.gguf] [--prompt TEXT] [--chromium PATH]
@@ -66,6 +67,43 @@ try {
   const whole = await engine.chat.completions.create({ messages, temperature: 0, max_tokens: 24 });
   log('non-stream', JSON.stringify(whole.choices[0].message.content), whole.choices[0].finish_reason, JSON.stringify(whole.usage));
   check(whole.choices[0].message.content === text, 'greedy stream and non-stream agree');
+  check(whole.dropped_messages === 0 && whole.choices[0].logprobs === null, 'no notice, no logprobs unasked');
+  // Sampling fields through the real wasm (issue 10). Logprobs: OpenAI's shape, <= 0, the same
+  // greedy text, the greedy token the most likely one, the same entries streamed.
+  const lpReq = { messages, temperature: 0, max_tokens: 24, logprobs: true, top_logprobs: 3 };
+  const withLp = await engine.chat.completions.create(lpReq);
+  const lps = withLp.choices[0].logprobs.content;
+  log('logprobs', JSON.stringify(lps.slice(0, 2)));
+  check(withLp.choices[0].message.content === text, 'logprobs leave the greedy text alone');
+  check(lps.length > 0 && lps.every((t) => Number.isInteger(t.id) && typeof t.token === 'string' && Array.isArray(t.bytes) && t.logprob <= 0
+    && t.top_logprobs.length === 3 && t.top_logprobs.every((a) => a.logprob <= 0)), 'logprobs shape and range');
+  check(lps.every((t) => t.top_logprobs[0].id === t.id || Math.abs(t.top_logprobs[0].logprob - t.logprob) < 1e-6), 'greedy picks the most likely token');
+  const streamedLp = [];
+  for await (const c of await engine.chat.completions.create({ ...lpReq, stream: true })) streamedLp.push(...(c.choices[0].logprobs?.content ?? []));
+  check(streamedLp.map((t) => t.id).join() === lps.map((t) => t.id).join(), 'streamed logprobs = non-streamed');
+  // logit_bias: -100 on the greedy first token hands the first place to the runner-up; +100
+  // on the third most likely forces it.
+  const first = lps[0].id;
+  const runnerUp = lps[0].top_logprobs[1];
+  const banned = (await engine.chat.completions.create({ ...lpReq, logit_bias: { [first]: -100 } })).choices[0].logprobs.content[0];
+  log('logit_bias -100 on', first, '->', banned.id, JSON.stringify(banned.token));
+  check(banned.id !== first && (banned.id === runnerUp.id || Math.abs(banned.logprob - runnerUp.logprob) < 1e-6), 'logit_bias -100 bans the greedy token');
+  const third = lps[0].top_logprobs[2].id;
+  const forced = (await engine.chat.completions.create({ ...lpReq, logit_bias: { [third]: 100 } })).choices[0].logprobs.content[0];
+  check(forced.id === third, 'logit_bias +100 forces a token');
+  // min_p, penalties and the rest are accepted; a seed reproduces the sampled text.
+  const mixed = { messages, temperature: 0.9, seed: 7, max_tokens: 16, top_k: 0, top_p: 0.95, min_p: 0.05, repetition_penalty: 1.3,
+    repeat_last_n: 32, presence_penalty: 0.5, frequency_penalty: 0.5 };
+  const m1 = (await engine.chat.completions.create(mixed)).choices[0].message.content;
+  const m2 = (await engine.chat.completions.create(mixed)).choices[0].message.content;
+  log('sampled with min_p/penalties', JSON.stringify(m1));
+  check(m1 === m2, 'same seed, same text');
+  out.sampling = { first, banned: banned.id, runnerUp: runnerUp.id, forced: forced.id, firstLogprob: lps[0].logprob };
+  // Refused: an unknown field (in TS, before the worker), a token id outside the vocabulary (by the wasm).
+  for (const [req, needle] of [[{ messages, mirostat: 2 }, 'mirostat'], [{ messages, logit_bias: { 4000000000: 1 } }, 'logit_bias']]) {
+    try { await engine.chat.completions.create(req); check(false, needle + ' refused'); }
+    catch (e) { log('refused:', e.code, e.message); check(e instanceof MistralError && e.code === 'bad-request' && e.message.includes(needle), needle + ': bad-request naming it'); }
+  }
   await engine.reset();
   const s2 = await engine.chat.completions.create({ messages, stream: true, temperature: 0, max_tokens: 64 });
   let k = 0;

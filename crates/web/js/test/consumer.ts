@@ -2,7 +2,7 @@
 // module nodenext, against the packed tarball). Never executed.
 import {
   createEngine, MistralError, isModelCached, deleteCachedModel, cachedModels,
-  type ChatCompletion, type ChatCompletionChunk, type KernelChoice, type KernelFamily, type LoadProgress, type MistralEngine, type MistralErrorCode, type ModelInfo,
+  type ChatCompletion, type ChatCompletionChunk, type ChatCompletionTokenLogprob, type KernelChoice, type KernelFamily, type LoadProgress, type MistralEngine, type MistralErrorCode, type ModelInfo,
 } from 'mistral-wgpu';
 
 const MODEL_URL = 'https://huggingface.co/TheBloke/Mistral-7B-Instruct-v0.2-GGUF/resolve/main/mistral-7b-instruct-v0.2.Q4_K_M.gguf';
@@ -75,7 +75,7 @@ export async function main(file?: File): Promise<void> {
     reply += choice.delta.content ?? '';
     if (choice.finish_reason !== null) {
       const reason: 'stop' | 'length' | 'abort' = choice.finish_reason;
-      console.log(reason, chunk.usage?.completion_tokens, chunk.usage?.extra.decode_tokens_per_s);
+      console.log(reason, chunk.usage?.completion_tokens, chunk.usage?.extra.decode_tokens_per_s, chunk.dropped_messages, chunk.notice);
     }
     if (reply.length > 1000) break; // aborts generation
   }
@@ -89,7 +89,19 @@ export async function main(file?: File): Promise<void> {
     ],
     stop: 'Paris',
     temperature: 0,
+    min_p: 0.05,
+    repetition_penalty: 1.1,
+    presence_penalty: 0.5,
+    frequency_penalty: 0.2,
+    penalty_last_n: 64,
+    logit_bias: { '28705': -100 },
+    logprobs: true,
+    top_logprobs: 2,
   });
+  const tokens: ChatCompletionTokenLogprob[] = completion.choices[0]?.logprobs?.content ?? [];
+  for (const t of tokens) console.log(t.id, t.token, t.logprob, t.bytes, t.top_logprobs.map((a) => `${a.id}:${a.token}:${a.logprob}`));
+  const dropped: number = completion.dropped_messages;
+  console.log(dropped, completion.notice ?? '');
   const text: string = completion.choices[0]?.message.content ?? '';
   const obj: 'chat.completion' = completion.object;
   console.log(text, obj, completion.id, completion.created, completion.model, completion.usage.total_tokens,

@@ -86,7 +86,7 @@ test('OpenAI shapes and usage', () => {
   assert.deepEqual(whole.choices[0].message, { role: 'assistant', content: 'Hello' });
 
   // Logprobs and the context notice survive assembling a stream.
-  const lp = (token) => ({ token, logprob: -0.5, bytes: [...Buffer.from(token)], top_logprobs: [] });
+  const lp = (token) => ({ id: 1, token, logprob: -0.5, bytes: [...Buffer.from(token)], top_logprobs: [] });
   const noticed = { ...end, context: { dropped_messages: 2, notice: '2 old messages were left out' } };
   const withLp = [
     makeChunk(h, { role: 'assistant', content: '' }),
@@ -443,9 +443,9 @@ function fakeWasm({ tokens = ['Hel', 'lo', '', ' world'], finish = 'stop', failS
       const done = c.i >= Math.min(max, tokens.length);
       const out = { text, done, finishReason: done ? (c.i >= max && max < tokens.length ? 'length' : finish) : null };
       // As crates/web/src/completion.rs: OpenAI's entry, for every token (even one whose text is held back).
-      const entry = (token, logprob) => ({ token, logprob, bytes: [...Buffer.from(token)] });
+      const entry = (id, token, logprob) => ({ id, token, logprob, bytes: [...Buffer.from(token)] });
       if (c.req.logprobs) {
-        out.logprobs = { ...entry(text, -0.25 * c.i), top_logprobs: Array.from({ length: c.req.top_logprobs ?? 0 }, (_, k) => entry(`alt${k}`, -1 - k)) };
+        out.logprobs = { ...entry(c.i, text, -0.25 * c.i), top_logprobs: Array.from({ length: c.req.top_logprobs ?? 0 }, (_, k) => entry(100 + k, `alt${k}`, -1 - k)) };
       }
       return JSON.stringify(out);
     }
@@ -508,8 +508,8 @@ test('EngineCore: logprobs in OpenAI shape, streamed and not; held-back tokens r
   assert.deepEqual(chunks.map(tokensOf), [null, ['Hel'], ['lo'], ['', ' world'], []]);
   const all = res.choices[0].logprobs.content;
   assert.deepEqual(all.map((t) => t.token), ['Hel', 'lo', '', ' world']);
-  assert.deepEqual(all[0], { token: 'Hel', logprob: -0.25, bytes: [72, 101, 108], top_logprobs: [
-    { token: 'alt0', logprob: -1, bytes: [97, 108, 116, 48] }, { token: 'alt1', logprob: -2, bytes: [97, 108, 116, 49] },
+  assert.deepEqual(all[0], { id: 1, token: 'Hel', logprob: -0.25, bytes: [72, 101, 108], top_logprobs: [
+    { id: 100, token: 'alt0', logprob: -1, bytes: [97, 108, 116, 48] }, { id: 101, token: 'alt1', logprob: -2, bytes: [97, 108, 116, 49] },
   ] });
   assert.ok(all.every((t) => t.logprob <= 0));
   assert.equal(res.dropped_messages, 0);
