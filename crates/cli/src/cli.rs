@@ -233,4 +233,35 @@ mistral-wgpu quantize --model model-f16.gguf --type q8_0 --out model-q8_0.gguf"
         #[arg(long = "type")]
         ty: String,
     },
+    /// Serve the model over an OpenAI-compatible HTTP API (chat and text completions, plain or
+    /// streamed), one request at a time in arrival order.
+    #[command(
+        long_about = crate::commands::serve::ABOUT,
+        after_help = crate::commands::serve::EXAMPLES
+    )]
+    Serve {
+        #[command(flatten)]
+        model: ModelArgs,
+        /// Address to listen on: 127.0.0.1 answers this machine only; 0.0.0.0 (or ::) every
+        /// network the machine is on (set --api-key then).
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Port to listen on (0: any free port; the one taken is printed).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Most requests waiting behind the one being answered; one more gets 503 at once.
+        #[arg(long, default_value_t = 16, value_name = "N")]
+        max_queue: usize,
+        /// Require `Authorization: Bearer KEY` on every /v1/ request (401 otherwise)
+        /// [default: $MISTRAL_WGPU_API_KEY, which keeps the key out of the process list].
+        #[arg(long, value_name = "KEY")]
+        api_key: Option<String>,
+        /// Let web pages of this origin call the API from a browser (e.g.
+        /// http://localhost:3000; repeat it or separate with commas; * for any page). Off by
+        /// default: no CORS headers, so other sites' pages cannot use the model.
+        #[arg(long, value_name = "ORIGIN")]
+        cors: Vec<String>,
+        #[command(flatten)]
+        device: DeviceArgs,
+    },
 }

@@ -9,6 +9,7 @@ mod model_fetch;
 mod progress;
 mod runner;
 mod sampling_args;
+mod server;
 mod session;
 mod template_sandbox;
 mod text_loading;

@@ -17,6 +17,7 @@ impl Command {
             | Command::Logits { model, .. }
             | Command::Run { model, .. }
             | Command::Bench { model, .. }
+            | Command::Serve { model, .. }
             | Command::Chat { model, .. }
             | Command::Demo { model, .. } => Some(model),
             Command::Tokenize { .. }

@@ -11,8 +11,8 @@ use crate::template_sandbox;
 use crate::text_loading::tokenizer_for_model;
 use anyhow::{bail, Result};
 use mistral_generate::{
-    encode_messages, fit_messages, ContextLimits, FinishReason, Generation, KvHistory, Logits,
-    LogitsNeed, SamplingParams, Step, TokenLogprob,
+    encode_messages, fit_messages, ContextLimits, FinishReason, GenerateError, Generation,
+    KvHistory, Logits, LogitsNeed, SamplingParams, Step, TokenLogprob,
 };
 use mistral_text::{ChatTemplate, Message, Tokenizer};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -41,7 +41,6 @@ pub struct Reply {
     /// How many messages (after the system prompt) were dropped from the front to fit.
     pub dropped: usize,
     /// Per answer token, when the request asked for logprobs.
-    #[allow(dead_code)] // read by the HTTP server (src/server), which is being wired to this
     pub logprobs: Vec<TokenLogprob>,
 }
 
@@ -93,6 +92,11 @@ impl Session {
             limits: ContextLimits { capacity, windowed },
             name,
         })
+    }
+
+    /// The tokenizer, for showing token ids as text (the API's logprobs).
+    pub fn tokenizer(&self) -> Arc<Tokenizer> {
+        Arc::clone(&self.tokenizer)
     }
 
     /// The model's file (or folder) name, as the API's model id.
@@ -150,7 +154,6 @@ impl Session {
     }
 
     /// Continues raw text (no chat template): the OpenAI completions API.
-    #[allow(dead_code)] // called by the HTTP server (src/server), which is being wired to this
     pub fn complete(
         &mut self,
         prompt: &str,
@@ -160,15 +163,21 @@ impl Session {
         on_step: &mut dyn FnMut(&Step),
     ) -> Result<Reply> {
         let tokens = self.tokenizer.encode(prompt, self.tokenizer.add_bos())?;
+        // Typed, so that the HTTP server answers these with 400 (the request's fault).
+        let refuse = |message: String| GenerateError::InvalidParam {
+            field: "prompt",
+            message,
+        };
         if tokens.is_empty() {
-            bail!("the prompt is empty and this model adds no BOS token");
+            return Err(refuse("is empty and this model adds no BOS token".into()).into());
         }
         if !self.limits.windowed && tokens.len() >= self.limits.capacity {
-            bail!(
-                "the prompt is {} tokens, the context holds {}: shorten it or raise --context",
+            return Err(refuse(format!(
+                "is {} tokens, the context holds {}: shorten it or raise --context",
                 tokens.len(),
                 self.limits.capacity
-            );
+            ))
+            .into());
         }
         self.run(tokens, params, max_tokens, cancel, on_step, None)
     }

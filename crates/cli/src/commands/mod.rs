@@ -11,6 +11,7 @@ mod logits;
 mod quantize;
 mod rm;
 mod run;
+pub(crate) mod serve;
 mod tokenize;
 
 use crate::cli::{Cli, Command};
@@ -99,6 +100,25 @@ pub fn dispatch(mut cli: Cli) -> Result<()> {
                 raw,
                 max_tokens,
                 sampling: sampling.params(),
+            },
+        ),
+        Command::Serve {
+            model,
+            host,
+            port,
+            max_queue,
+            api_key,
+            cors,
+            device,
+        } => serve::run(
+            &model,
+            &device,
+            &serve::ServeOptions {
+                host,
+                port,
+                max_queue,
+                api_key,
+                cors,
             },
         ),
     }
