@@ -60,10 +60,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.args(["run", "--release", "-p", "mistral-wgpu", "--"]);
     match args.first() {
-        Some(question) => cmd
-            .args(["run", "--model"])
-            .arg(&model)
-            .args(["--prompt", question, "--max-tokens", "64", "--temperature", "0"]),
+        Some(question) => cmd.args(["run", "--model"]).arg(&model).args([
+            "--prompt",
+            question,
+            "--max-tokens",
+            "64",
+            "--temperature",
+            "0",
+        ]),
         None => cmd.args(["demo", "--model"]).arg(&model),
     };
     sh(&mut cmd)
@@ -74,7 +78,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
 pub fn chat(args: &[String]) -> Result<(), String> {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.args(["run", "--release", "-p", "mistral-wgpu", "--", "chat"]);
-    if !args.iter().any(|a| a == "--model" || a.starts_with("--model=")) {
+    if !args
+        .iter()
+        .any(|a| a == "--model" || a.starts_with("--model="))
+    {
         cmd.arg("--model").arg(smollm2()?);
     }
     sh(cmd.args(args))

@@ -74,12 +74,16 @@ pub fn demo() -> Result<(), String> {
 
 /// Whether any Vulkan driver (ICD manifest) is installed, for a GPU or lavapipe.
 fn has_vulkan_driver() -> bool {
-    ["/usr/share/vulkan/icd.d", "/etc/vulkan/icd.d", "/usr/local/share/vulkan/icd.d"]
-        .iter()
-        .filter_map(|d| std::fs::read_dir(d).ok())
-        .flatten()
-        .flatten()
-        .any(|e| e.path().extension().is_some_and(|x| x == "json"))
+    [
+        "/usr/share/vulkan/icd.d",
+        "/etc/vulkan/icd.d",
+        "/usr/local/share/vulkan/icd.d",
+    ]
+    .iter()
+    .filter_map(|d| std::fs::read_dir(d).ok())
+    .flatten()
+    .flatten()
+    .any(|e| e.path().extension().is_some_and(|x| x == "json"))
 }
 
 fn is_root() -> bool {

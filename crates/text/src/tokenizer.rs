@@ -361,7 +361,9 @@ impl Tokenizer {
     /// Whether `id` is an added token (special or not), as opposed to a piece of the model's
     /// own vocabulary.
     pub fn is_added(&self, id: u32) -> bool {
-        self.with_special.get_added_tokens_decoder().contains_key(&id)
+        self.with_special
+            .get_added_tokens_decoder()
+            .contains_key(&id)
     }
 
     /// The ranked merges of a BPE model (best first), as (left, right) pieces; empty for
