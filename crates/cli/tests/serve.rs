@@ -26,11 +26,10 @@ struct Serve {
 
 impl Serve {
     fn start(args: &[&str], env: &[(&str, &str)]) -> Serve {
-        let log = std::env::temp_dir().join(format!(
-            "mistral-wgpu-serve-{}-{}.log",
-            std::process::id(),
-            args.join("_").replace(['/', ' ', ':', '*'], "")
-        ));
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let log =
+            std::env::temp_dir().join(format!("mistral-wgpu-serve-{}-{n}.log", std::process::id()));
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_mistral-wgpu"));
         cmd.args(["serve", "--port", "0"])
             .args(args)
