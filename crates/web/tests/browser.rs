@@ -502,7 +502,7 @@ async fn a_panic_keeps_its_message_and_a_new_engine_works() {
     // Called through JavaScript, as the package calls the engine, so the trap is a catchable
     // exception rather than the end of this test.
     let exports = wasm_bindgen::exports();
-    let name = js_sys::Object::keys(exports.unchecked_ref())
+    let name = js_sys::Object::keys(exports.unchecked_ref::<js_sys::Object>())
         .iter()
         .find(|k| {
             k.as_string()
