@@ -6,7 +6,7 @@
 //! `write_seeds` (ignored) wrote the seeds the fuzzing started from:
 //! `FUZZ_SEED_DIR=fuzz/corpus cargo test --release -p mistral-formats --test fuzz_corpora -- --ignored`.
 
-use mistral_testdata::fixture;
+use mistral_testdata::{fixture, replay_fuzz_corpus};
 use std::path::Path;
 
 mod prefix_source {
@@ -23,35 +23,14 @@ mod config_json {
     }
 }
 
-/// Runs `run` over every file of a committed corpus; at least `min_files` must be there.
-fn replay(target: &str, min_files: usize, run: fn(&[u8])) {
-    // This crate's own path (not the testdata crate's, which a shared target folder may have
-    // compiled from another checkout).
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures/fuzz-corpus")
-        .join(target);
-    let files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    assert!(files.len() >= min_files, "{target}: corpus missing");
-    for f in &files {
-        let data = std::fs::read(f).unwrap();
-        if std::panic::catch_unwind(|| run(&data)).is_err() {
-            panic!("{target}: panic on {}", f.display());
-        }
-    }
-}
-
 #[test]
 fn prefix_source_corpus_never_panics() {
-    replay("prefix_source", 10, prefix_source::run);
+    replay_fuzz_corpus("prefix_source", 10, prefix_source::run);
 }
 
 #[test]
 fn config_json_corpus_never_panics() {
-    replay("config_json", 10, config_json::run);
+    replay_fuzz_corpus("config_json", 10, config_json::run);
 }
 
 #[test]

@@ -136,3 +136,21 @@ pub fn gguf_python() -> Command {
     cmd.env("PYTHONPATH", &dir);
     cmd
 }
+
+/// Runs `run` over every file of the committed fuzz corpus `target`
+/// (tests/fixtures/fuzz-corpus/TARGET/, at least `min_files` of them); a panic names the file.
+pub fn replay_fuzz_corpus(target: &str, min_files: usize, run: fn(&[u8])) {
+    let dir = fixture("fuzz-corpus").join(target);
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert!(files.len() >= min_files, "{target}: corpus missing");
+    for f in &files {
+        let data = std::fs::read(f).unwrap();
+        if std::panic::catch_unwind(|| run(&data)).is_err() {
+            panic!("{target}: panic on {}", f.display());
+        }
+    }
+}

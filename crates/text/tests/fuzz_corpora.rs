@@ -7,6 +7,7 @@
 //! `FUZZ_SEED_DIR=fuzz/corpus cargo test --release -p mistral-text --test fuzz_corpora -- --ignored`.
 
 use mistral_formats::gguf::{GgufWriter, Metadata, MetadataValue as V};
+use mistral_testdata::replay_fuzz_corpus;
 use std::path::Path;
 
 mod tokenizer_gguf {
@@ -26,35 +27,14 @@ mod chat_template {
     }
 }
 
-/// Runs `run` over every file of a committed corpus; at least `min_files` must be there.
-fn replay(target: &str, min_files: usize, run: fn(&[u8])) {
-    // This crate's own path (not the testdata crate's, which a shared target folder may have
-    // compiled from another checkout).
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures/fuzz-corpus")
-        .join(target);
-    let files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    assert!(files.len() >= min_files, "{target}: corpus missing");
-    for f in &files {
-        let data = std::fs::read(f).unwrap();
-        if std::panic::catch_unwind(|| run(&data)).is_err() {
-            panic!("{target}: panic on {}", f.display());
-        }
-    }
-}
-
 #[test]
 fn tokenizer_gguf_corpus_never_panics() {
-    replay("tokenizer_gguf", 10, tokenizer_gguf::run);
+    replay_fuzz_corpus("tokenizer_gguf", 10, tokenizer_gguf::run);
 }
 
 #[test]
 fn chat_template_corpus_never_panics() {
-    replay("chat_template", 10, chat_template::run);
+    replay_fuzz_corpus("chat_template", 10, chat_template::run);
 }
 
 /// The harness keeps string-growing templates away from the fuzzer (see its comment); the
