@@ -536,13 +536,13 @@ mod web_sys_like {
 
 #[wasm_bindgen_test]
 async fn a_context_past_the_adapter_limits_is_a_limits_error() {
-    // Without a window the KV ring is the whole context: 20 M slots x 64 values in f16 is 2.4
+    // Without a window the KV ring is the whole context: 16 M slots x 64 values in f16 is 1.9
     // GiB per layer, past SwiftShader's 1 GiB per binding (and any adapter's 128 MiB default).
     const NO_WINDOW: &[u8] =
         include_bytes!("../../../tests/fixtures/tiny-w6/tiny-w6-nowindow-Q4_0.gguf");
     let mut e = Engine::create().await.unwrap();
     let opts = LoadOptions {
-        context_length: Some(20_000_000),
+        context_length: Some(16_000_000),
         kv_precision: Some("f16".into()),
         ..LoadOptions::default()
     };
@@ -553,6 +553,20 @@ async fn a_context_past_the_adapter_limits_is_a_limits_error() {
     let err = format!("{err:?}");
     assert!(
         err.contains("Limits") && err.contains("shorter context"),
+        "{err}"
+    );
+    // Past the engine's own bound (16M tokens) the options are refused before anything is sized.
+    let past_bound = LoadOptions {
+        context_length: Some(20_000_000),
+        ..LoadOptions::default()
+    };
+    let err = e
+        .load_bytes(NO_WINDOW.to_vec(), &past_bound)
+        .await
+        .expect_err("out of range");
+    let err = format!("{err:?}");
+    assert!(
+        err.contains("BadRequest") && err.contains("out of range"),
         "{err}"
     );
     // A sensible context loads on the same engine.
