@@ -22,12 +22,11 @@ mod app;
 mod confine;
 mod counts;
 mod files;
-mod listen;
 #[cfg(test)]
 mod tests;
 mod validators;
 
-pub use listen::Limits;
+pub use mistral_http_limits::Limits;
 
 use counts::Counts;
 use std::net::{SocketAddr, TcpListener};
@@ -89,7 +88,7 @@ impl Server {
             let _entered = runtime.enter();
             tokio::net::TcpListener::from_std(socket).map_err(|e| e.to_string())?
         };
-        let accept = runtime.spawn(listen::accept_loop(listener, app, limits));
+        let accept = runtime.spawn(mistral_http_limits::accept_loop(listener, app, limits));
         Ok(Server {
             addr,
             counts,

@@ -94,7 +94,13 @@ pub fn run(model: &ModelArgs, dev: &DeviceArgs, opts: &ServeOptions) -> Result<(
     writeln!(out, "listening on http://{addr}")?;
     out.flush()?;
     drop(out);
-    server::serve(listener, queue, model_id, &Layers { api_key, cors })
+    server::serve(
+        listener,
+        queue,
+        model_id,
+        &Layers { api_key, cors },
+        server::default_limits(),
+    )
 }
 
 /// The model's name in the API: its file name without `.gguf`, or its folder's name.

@@ -125,12 +125,16 @@ struct Server {
 
 impl Server {
     fn start(max_waiting: usize, layers: Layers) -> Server {
+        Self::start_with(max_waiting, layers, super::default_limits())
+    }
+
+    fn start_with(max_waiting: usize, layers: Layers, limits: super::Limits) -> Server {
         let shared = Arc::new(Shared::default());
         let fake = shared.clone();
         let queue = Queue::start(move || Ok(Fake(fake)), max_waiting).unwrap();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        std::thread::spawn(move || serve(listener, queue, MODEL.into(), &layers));
+        std::thread::spawn(move || serve(listener, queue, MODEL.into(), &layers, limits));
         Server { addr, shared }
     }
 
@@ -652,4 +656,44 @@ fn a_panicking_model_fails_clearly_and_health_says_so() {
             .contains("restart the server"),
         "{e}"
     );
+}
+
+/// A client that connects and sends half a request head (slowloris) is dropped at the header
+/// deadline, and a new client is still answered.
+#[test]
+fn a_half_sent_head_is_dropped_at_the_deadline() {
+    use std::io::{Read, Write};
+    let limits = super::Limits {
+        header_timeout: std::time::Duration::from_millis(300),
+        ..super::default_limits()
+    };
+    let server = Server::start_with(
+        4,
+        Layers {
+            api_key: None,
+            cors: None,
+        },
+        limits,
+    );
+    let mut slow = std::net::TcpStream::connect(server.addr).unwrap();
+    slow.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    slow.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 256];
+    // The server answers 408 or closes; either way the read ends well before our 5 s.
+    let _ = slow.read(&mut buf);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "the half-sent head was held {:?}",
+        started.elapsed()
+    );
+    let mut fresh = std::net::TcpStream::connect(server.addr).unwrap();
+    fresh
+        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    fresh.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }

@@ -1,4 +1,6 @@
-//! Accepting connections within limits, each served by hyper's HTTP/1.1 on a task of its own.
+//! Accepting connections within limits, each served by hyper's HTTP/1.1 on a task of its own:
+//! shared by xtask's dev server and `mistral-wgpu serve`, the two servers hostile or broken
+//! clients can reach.
 //!
 //! A task per connection, like the thread per connection before it: an idle keep-alive
 //! connection never holds up another (tiny_http's pool once stranded module scripts in
@@ -9,7 +11,8 @@
 //! - `header_timeout`: a request's head must arrive whole within it, counted from when the
 //!   server starts waiting for it, so a client that connects and sends nothing, sends half a
 //!   head (slowloris), or leaves a keep-alive connection idle is dropped after it.
-//! - `request_timeout`: the answer's head must be ready within it (408), see app.rs.
+//! - `request_timeout`: the answer's head must be ready within it (408); applied by the router
+//!   (xtask's app.rs), not here, so a server whose requests may wait long (an API queue) sets none.
 //! - `write_stall`: a client that stops reading a response (its window full) for this long is
 //!   dropped; one that reads slowly but steadily never is, however big the file.
 
