@@ -1,7 +1,8 @@
 // The chat page's entry point: plain ES modules, no framework, no build step. It wires the
 // parts in web/app/ together and starts the engine. The page only talks to the engine through
-// the package API (pkg/index.js), and model output is only ever put in the page as text
-// (textContent / Text nodes), never parsed as HTML.
+// the package API (pkg/index.js). Model output is put in the page as text (textContent / Text
+// nodes), except answers, which are Markdown rendered with raw HTML disabled and the result
+// sanitised (app/markdown.js; marked and DOMPurify, vendored into vendor/ by build-web).
 //
 // Testing contract (kept stable for web/e2e/e2e.mjs and others; see web/e2e/README.md):
 //   ?model=<url> loads that model on start (a preset at once; any other URL after a click on
@@ -9,7 +10,10 @@
 //   ?kernels=auto|cpu|gpu forces a kernel family (the model facts show "Kernels: cpu (why)");
 //   [data-testid=status] is exactly one of idle | loading | ready | generating | error;
 //   [data-testid=prompt|send|stop], [data-testid=user-message|assistant-message] (one per
-//   message, holding only the message text), [data-testid=error] the error banner,
+//   message, holding only the message text; answers rendered as Markdown, each code block with
+//   a [data-testid=copy-code] button), [data-testid=context-notice] under an answer for which
+//   older turns were dropped, [data-testid=chat-template] the template viewer,
+//   [data-testid=error] the error banner,
 //   [data-testid=temperature|max-tokens] the settings, [data-testid=stats] the last tokens/s;
 //   window.__mistral = { engine, lastUsage, modelInfo, adapterInfo, useWorker }.
 //
@@ -27,7 +31,8 @@
 //   presets.js        the preset models, their cache badges, the storage note
 //   confirm-load.js   asking before downloading a URL the page did not choose
 //   model-sources.js  URL form, file input, drag and drop
-//   messages.js       the message list and its scrolling
+//   messages.js       the message list, its scrolling, answers' notices
+//   markdown.js       answers as sanitised Markdown, code blocks with a copy button
 //   chat.js           send and stream, Stop, New chat, the composer, the stats line
 //   settings.js       system prompt, temperature, max tokens, kept in localStorage
 

@@ -7,7 +7,7 @@ import { setStatus } from './status.js';
 import { RECOVERABLE, codeOf, isAbort } from './error-hints.js';
 import { showError, clearError } from './error-banner.js';
 import { fmtRate } from './format.js';
-import { addMessage, clearMessages, scrollToEnd } from './messages.js';
+import { addMessage, clearMessages } from './messages.js';
 import { readSettings, systemPrompt } from './settings.js';
 
 let generationDone = null; // Promise resolved when the running generation has finished
@@ -38,6 +38,7 @@ async function send() {
   let usage = null;
   let failure = null;
   let content = '';
+  let notice = null;
   let resolveDone;
   generationDone = new Promise((r) => { resolveDone = r; });
   const engine = state.engine;
@@ -54,11 +55,12 @@ async function send() {
       const delta = choice && choice.delta && choice.delta.content;
       if (delta) {
         content += delta;
-        answer.node.data = content;
-        scrollToEnd();
+        answer.setText(content); // rendered on the next animation frame
       }
       if (choice && choice.finish_reason) finish = choice.finish_reason;
       if (chunk && chunk.usage) usage = chunk.usage;
+      // The last chunk says whether older turns were left out to fit the context.
+      if (chunk && typeof chunk.notice === 'string' && chunk.notice) notice = chunk.notice;
     }
   } catch (err) {
     if (isAbort(err)) finish = 'abort';
@@ -68,6 +70,7 @@ async function send() {
 
   answer.row.classList.remove('streaming');
   state.generating = false;
+  answer.setText(content, true); // the final text, whatever frame was pending
   if (content) {
     state.messages.push({ role: 'assistant', content });
   } else if (failure) {
@@ -75,9 +78,8 @@ async function send() {
     state.messages.pop();
     answer.row.remove();
     if (!el.prompt.value) { el.prompt.value = text; autosize(); }
-  } else {
-    answer.node.data = '';
   }
+  if (notice && answer.row.isConnected) answer.showNotice(notice);
   const notes = [];
   if (finish === 'abort') notes.push('stopped');
   if (finish === 'length') notes.push('reached the max-tokens limit');

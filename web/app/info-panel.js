@@ -56,12 +56,12 @@ export function setModelInfo(info) {
     ['Sliding window', window_],
     ['Layers × dim', info.nLayers && info.dim ? `${info.nLayers} × ${info.dim}` : undefined],
     ['Vocabulary', info.vocabSize],
-    // The package says whether the file has a template (boolean); show the template if it is text.
-    ['Chat template', typeof info.chatTemplate === 'boolean' ? (info.chatTemplate ? 'from the file' : 'default (the file has none)') : undefined],
+    ['Chat template', info.chatTemplate ? (info.chatTemplateBuiltin ? 'default (the file has none)' : 'from the file') : 'none'],
   ]);
   el.modelSummary.textContent = info.name || sourceName(state.source);
+  // ModelInfo.chatTemplate is the template's source text (the file's or the default); as text.
   if (typeof info.chatTemplate === 'string' && info.chatTemplate) {
-    el.chatTemplate.textContent = String(info.chatTemplate);
+    el.chatTemplate.textContent = info.chatTemplate;
     el.templateWrap.hidden = false;
   } else {
     el.templateWrap.hidden = true;

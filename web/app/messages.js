@@ -1,10 +1,16 @@
 // The message list: one bubble per message ([data-testid=user-message|assistant-message],
-// holding only its text, as a Text node so that model output is never parsed as HTML), kept
-// scrolled to the end while the reader is there.
+// holding only its text), kept scrolled to the end while the reader is there. A user's message
+// is a Text node, shown as typed; an answer is Markdown, sanitised (markdown.js), re-rendered as
+// it grows at most once per animation frame, so that streaming stays smooth on long answers.
 
 import { el } from './dom.js';
+import { renderMarkdown } from './markdown.js';
 
-/** Appends a message; returns its parts so that an answer can stream into `node`. */
+/**
+ * Appends a message; returns its parts. `setText(text, now)` replaces an answer's text (rendered
+ * on the next animation frame, or at once with `now`, e.g. when the stream ends); `showNotice`
+ * puts a notice under it (e.g. that older turns were left out of the context).
+ */
 export function addMessage(role, text) {
   el.empty.hidden = true;
   const row = document.createElement('div');
@@ -13,14 +19,52 @@ export function addMessage(role, text) {
   bubble.className = 'bubble';
   bubble.dataset.testid = `${role}-message`;
   bubble.setAttribute('data-testid', `${role}-message`);
-  const node = document.createTextNode(text);
-  bubble.append(node);
   const meta = document.createElement('div');
   meta.className = 'msg-meta';
   row.append(bubble, meta);
   el.messages.append(row);
+  let setText;
+  if (role === 'assistant') {
+    bubble.classList.add('markdown');
+    setText = markdownSetter(bubble);
+    setText(text, true);
+  } else {
+    const node = document.createTextNode(text);
+    bubble.append(node);
+    setText = (t) => { node.data = t; };
+  }
+  const showNotice = (notice) => {
+    const note = document.createElement('p');
+    note.className = 'msg-notice';
+    note.setAttribute('data-testid', 'context-notice');
+    note.setAttribute('role', 'note');
+    note.textContent = notice;
+    row.insertBefore(note, meta);
+    scrollToEnd();
+  };
   scrollToEnd(true);
-  return { row, bubble, node, meta };
+  return { row, bubble, meta, setText, showNotice };
+}
+
+// Rendering is throttled to animation frames: tokens can arrive faster than frames, and each
+// render parses the whole message (marked copes with unclosed fences and emphasis mid-stream).
+function markdownSetter(bubble) {
+  let text = '';
+  let frame = 0;
+  const render = () => {
+    frame = 0;
+    renderMarkdown(bubble, text);
+    scrollToEnd();
+  };
+  return (next, now = false) => {
+    text = next;
+    if (now) {
+      if (frame) cancelAnimationFrame(frame);
+      render();
+    } else if (!frame) {
+      frame = requestAnimationFrame(render);
+    }
+  };
 }
 
 /** Empties the list, back to the "pick a model" note. */

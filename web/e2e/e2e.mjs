@@ -371,6 +371,91 @@ try {
     });
   }
 
+  // 3b. The chat template viewer: the Model & GPU info panel shows the template's source text
+  //     (ModelInfo.chatTemplate is that text, not a flag).
+  if (loaded) {
+    await step('template viewer: shows the chat template text', async () => {
+      const info = await page.evaluate(() => window.__mistral?.modelInfo ?? null);
+      await page.locator('#info-panel > summary').click();
+      await page.locator(`${S('template-viewer')} > summary`).click();
+      const viewer = page.locator(S('chat-template'));
+      await viewer.waitFor({ state: 'visible', timeout: 5000 });
+      const text = (await viewer.textContent()) ?? '';
+      // SmolLM2's template (ChatML) loops over the messages and opens turns with <|im_start|>.
+      check('template viewer: visible, showing the model\'s template source',
+        typeof info?.chatTemplate === 'string' && text === info.chatTemplate && /\{%-?\s*for\b/.test(text) && text.includes('<|im_start|>')
+          && info.chatTemplateBuiltin === false,
+        `modelInfo.chatTemplate ${typeof info?.chatTemplate}, builtin ${info?.chatTemplateBuiltin}; viewer ${JSON.stringify(text.slice(0, 120))}`);
+      await page.locator(`${S('template-viewer')} > summary`).click();
+      await page.locator('#info-panel > summary').click();
+    });
+  }
+
+  // 3c. Markdown, raw HTML and the context notice, through the page's own send path: the
+  //     engine's create() is replaced (window.__mistral.engine is the page's engine) by a stream
+  //     of known chunks, split mid-fence and mid-tag as a model's tokens would be.
+  if (loaded) {
+    await step('markdown answer: code block with copy button, raw HTML as text, context notice', async () => {
+      const origin = new URL(PAGE_URL).origin;
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+      const answer = 'Here is the code:\n\n```js\nconst ok = 1 < 2 && "<b>";\n```\n\n' +
+        'Raw HTML: <img src=x onerror="window.__xss = 1"> and <script>window.__xss = 2</script> **bold** end.';
+      const notice = 'The conversation is longer than the context: the 2 oldest messages were left out.';
+      const before = await page.locator(S('assistant-message')).count();
+      await recordAssistantText(page);
+      await page.evaluate(({ answer, notice }) => {
+        const chat = window.__mistral.engine.chat.completions;
+        window.__e2eRealCreate = chat.create;
+        chat.create = async (request) => {
+          window.__e2eRequest = request;
+          return (async function* () {
+            for (let i = 0; i < answer.length; i += 7) {
+              await new Promise((r) => setTimeout(r, 20));
+              yield { object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: answer.slice(i, i + 7) }, finish_reason: null }] };
+            }
+            yield { object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], dropped_messages: 2, notice,
+              usage: { prompt_tokens: 10, completion_tokens: 40, total_tokens: 50, extra: { prefill_tokens_per_s: 100, decode_tokens_per_s: 10 } } };
+          })();
+        };
+      }, { answer, notice });
+      try {
+        await page.locator(S('prompt')).fill('Show me some code.');
+        await page.locator(S('send')).click();
+        await page.waitForFunction((n) => document.querySelectorAll('[data-testid="assistant-message"]').length > n, before, { timeout: 10_000 });
+        await waitStatus(page, 'ready', 30_000);
+      } finally {
+        await page.evaluate(() => { window.__mistral.engine.chat.completions.create = window.__e2eRealCreate; });
+      }
+      const msg = page.locator(S('assistant-message')).last();
+      const r = await msg.evaluate((m) => ({
+        code: m.querySelector('pre code')?.textContent ?? null,
+        codeClass: m.querySelector('pre code')?.className ?? null,
+        buttons: m.querySelectorAll('[data-testid="copy-code"]').length,
+        strong: m.querySelector('strong')?.textContent ?? null,
+        imgs: m.querySelectorAll('img, script').length,
+        text: m.textContent,
+        xss: window.__xss ?? null,
+      }));
+      check('markdown: a fenced block renders as code with a copy button',
+        r.code === 'const ok = 1 < 2 && "<b>";\n' && r.buttons === 1 && r.strong === 'bold' && /language-js/.test(r.codeClass ?? ''), JSON.stringify(r));
+      check('markdown: raw HTML is shown as text, nothing of it runs',
+        r.imgs === 0 && r.xss === null && r.text.includes('<img src=x onerror="window.__xss = 1">') && r.text.includes('<script>'), JSON.stringify(r));
+      const samples = await page.evaluate(() => (window.__e2eSamples || []).filter((x) => x.text).length);
+      check('markdown: the answer streamed in (re-rendered as it grew)', samples >= 3, `${samples} distinct text(s)`);
+      await msg.locator(S('copy-code')).click();
+      await page.waitForFunction(() => document.querySelector('[data-testid="copy-code"][data-state]') !== null, null, { timeout: 5000 }).catch(() => {});
+      const copied = await page.evaluate(async () => ({
+        state: [...document.querySelectorAll('[data-testid="copy-code"]')].pop()?.dataset.state ?? null,
+        clip: await navigator.clipboard.readText().catch((e) => `(unreadable: ${e})`),
+      }));
+      check('markdown: the copy button puts the code on the clipboard', copied.state === 'copied' && copied.clip === r.code, JSON.stringify(copied));
+      const shown = page.locator(S('context-notice')).last();
+      check('context notice: the last chunk\'s notice is shown under the answer',
+        (await shown.isVisible()) && (await shown.textContent()) === notice, await shown.textContent().catch((e) => String(e)));
+      await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'markdown.png') });
+    });
+  }
+
   // 4. Second visit: the model comes from the browser cache, the model server sees nothing.
   if (loaded) {
     await step('cached visit: model loads with no request to the model server', async () => {

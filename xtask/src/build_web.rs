@@ -8,7 +8,8 @@
 //! 4. the npm package: `npm ci` when node_modules is missing or older than package-lock.json,
 //!    then `npm run build` (tsc, and src/wasm copied to dist/wasm);
 //! 5. the site, target/web-site/: web/ (without web/e2e and node_modules) plus pkg/ = the
-//!    package's dist/ (the page imports `./pkg/index.js`).
+//!    package's dist/ (the page imports `./pkg/index.js`) and vendor/ = the ES modules of the
+//!    page's own libraries (marked, DOMPurify), from `npm ci` in web/ (see [`VENDORED`]).
 //!
 //! No wasm-opt: Debian's binaryen produces modules Chromium rejects. npm's binaryen 132
 //! (`wasm-opt -O2`, measured once) took 4.1 MiB to 3.3 MiB, but gzip only 1.30 to 1.18 MiB,
@@ -197,7 +198,8 @@ fn needs_npm_ci(js: &Path) -> bool {
     }
 }
 
-/// target/web-site = web/ (no e2e/, no node_modules) + pkg/ = crates/web/js/dist/.
+/// target/web-site = web/ (no e2e/, node_modules, package*.json) + pkg/ = crates/web/js/dist/
+/// + vendor/.
 fn assemble() -> Result<PathBuf, String> {
     let site = site_dir();
     if site.exists() {
@@ -205,7 +207,11 @@ fn assemble() -> Result<PathBuf, String> {
     }
     let web = root().join("web");
     copy_dir(&web, &site, &|p: &Path| {
-        p == web.join("e2e") || p.file_name().is_some_and(|n| n == "node_modules")
+        // web/package*.json only say what to vendor (below); the site does not serve them.
+        p == web.join("e2e")
+            || p == web.join("package.json")
+            || p == web.join("package-lock.json")
+            || p.file_name().is_some_and(|n| n == "node_modules")
     })?;
     let dist = js_dir().join("dist");
     if !dist.join("index.js").exists() {
@@ -215,7 +221,40 @@ fn assemble() -> Result<PathBuf, String> {
         ));
     }
     copy_dir(&dist, &site.join("pkg"), &|_: &Path| false)?;
+    vendor(&web, &site.join("vendor"))?;
     Ok(site)
+}
+
+/// The page's libraries, (package, file in it, name in the site's vendor/): self-contained ES
+/// modules, served from the page's own origin (no CDN: the page must work offline from its
+/// cache, and a third-party script could read every conversation). Renamed to `.js` because
+/// not every static server sends `.mjs` as JavaScript, which module scripts require.
+const VENDORED: [(&str, &str, &str); 2] = [
+    ("marked", "lib/marked.esm.js", "marked.esm.js"),
+    ("dompurify", "dist/purify.es.mjs", "purify.es.js"),
+];
+
+/// `npm ci` in web/ when needed, then copies [`VENDORED`] (with each package's LICENSE) to `to`.
+fn vendor(web: &Path, to: &Path) -> Result<(), String> {
+    if needs_npm_ci(web) {
+        run_in(
+            web,
+            Command::new("npm").args(["ci", "--no-audit", "--no-fund"]),
+        )?;
+    }
+    let err = |p: &Path, e: std::io::Error| format!("vendoring {}: {e}", p.display());
+    std::fs::create_dir_all(to).map_err(|e| err(to, e))?;
+    for (package, file, name) in VENDORED {
+        let dir = web.join("node_modules").join(package);
+        let from = dir.join(file);
+        std::fs::copy(&from, to.join(name)).map_err(|e| err(&from, e))?;
+        let license = dir.join("LICENSE");
+        if license.exists() {
+            let dest = to.join(format!("{package}.LICENSE"));
+            std::fs::copy(&license, dest).map_err(|e| err(&license, e))?;
+        }
+    }
+    Ok(())
 }
 
 /// Copies `from` into `to` recursively, skipping paths for which `skip` is true.

@@ -4,6 +4,7 @@ use mistral_engine::context::AdapterSummary;
 use mistral_engine::model::GpuModel;
 use mistral_engine::{AdapterFacts, KernelFamily};
 use mistral_formats::{ModelFile, TensorType};
+use mistral_text::ChatTemplate;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -76,7 +77,11 @@ pub struct ModelInfo {
     dim: usize,
     gpu_bytes: u64,
     kv_precision: String,
-    chat_template: bool,
+    /// The chat template's source text (Jinja): the file's, or the engine's default when the
+    /// file has none. `None` only if neither could be had (the default failed to build).
+    chat_template: Option<String>,
+    /// True when the file has no template and the engine's default (Mistral v1) is used.
+    chat_template_builtin: bool,
     /// The kernel family the model runs ("cpu" or "gpu"), and why.
     kernels: String,
     kernels_reason: String,
@@ -87,7 +92,8 @@ impl ModelInfo {
         file: &ModelFile,
         model: &GpuModel,
         kv_precision: &str,
-        has_template: bool,
+        template: Option<&ChatTemplate>,
+        file_template: Option<&str>,
         kernels: KernelFamily,
         kernels_reason: &str,
     ) -> Self {
@@ -120,7 +126,12 @@ impl ModelInfo {
             dim: c.dim,
             gpu_bytes: model.memory().total(),
             kv_precision: kv_precision.into(),
-            chat_template: has_template,
+            // The template the engine renders with; a file's template that failed to compile
+            // is still shown (chat then reports why), so the viewer helps find what is wrong.
+            chat_template: template
+                .map(|t| t.source().to_string())
+                .or_else(|| file_template.map(str::to_string)),
+            chat_template_builtin: template.is_some_and(ChatTemplate::is_builtin),
             kernels: kernels.name().into(),
             kernels_reason: kernels_reason.into(),
         }

@@ -316,7 +316,15 @@ impl Engine {
             KernelChoice::Force(_) => "forced by the kernels load option",
             KernelChoice::Auto => reason,
         };
-        let info = info::ModelInfo::of(&file, &model, kv, template.is_some(), family, reason);
+        let info = info::ModelInfo::of(
+            &file,
+            &model,
+            kv,
+            template.as_ref(),
+            tokenizer.chat_template(),
+            family,
+            reason,
+        );
         Ok(Loaded {
             file,
             model,

@@ -112,8 +112,13 @@ export interface ModelInfo {
   gpuBytes: number;
   /** Precision of the KV cache: "f32" or "f16". */
   kvPrecision: string;
-  /** Whether the file carries a chat template (otherwise a default one is used). */
-  chatTemplate: boolean;
+  /**
+   * The chat template's source text (Jinja) the engine renders conversations with: the file's,
+   * or the engine's default (Mistral v1) when the file has none; `null` only if neither exists.
+   */
+  chatTemplate: string | null;
+  /** True when the file has no chat template and the engine's default is used. */
+  chatTemplateBuiltin: boolean;
   /** The kernel family the model runs on (see {@link LoadOptions.kernels}). */
   kernels: KernelFamily;
   /** Why, e.g. `"the adapter is a CPU implementation"` or `"forced by the kernels load option"`. */

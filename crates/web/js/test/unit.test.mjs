@@ -414,7 +414,7 @@ function fakeWasm({ tokens = ['Hel', 'lo', '', ' world'], finish = 'stop', failS
       if (!['auto', 'cpu', 'gpu'].includes(kernels)) throw Object.assign(new Error(`kernels must be "auto", "cpu" or "gpu", not "${kernels}"`), { name: 'MistralError', code: 'bad-request' });
       this.model = {
         name: 'tiny-test', architecture: 'llama', quantization: 'Q8_0', parameters: 1, fileBytes: reader.size, vocabSize: 3, contextLength: 64, usableContext: 64, slidingWindow: null,
-        kvPrecision: state.loadedFrom.kvPrecision === 'f16' ? 'f16' : 'f32', nLayers: 1, dim: 8, gpuBytes: 10, chatTemplate: true,
+        kvPrecision: state.loadedFrom.kvPrecision === 'f16' ? 'f16' : 'f32', nLayers: 1, dim: 8, gpuBytes: 10, chatTemplate: '{{ messages }}', chatTemplateBuiltin: false,
         kernels: kernels === 'auto' ? 'cpu' : kernels, kernelsReason: kernels === 'auto' ? 'the adapter is a CPU implementation' : 'forced by the kernels load option',
       };
       return JSON.stringify(this.model);
