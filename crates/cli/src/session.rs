@@ -134,7 +134,7 @@ impl Session {
         cancel: &AtomicBool,
         on_step: &mut dyn FnMut(&Step),
     ) -> Result<Reply> {
-        let reserve = max_tokens.unwrap_or(1).min(self.limits.capacity / 2).max(1);
+        let reserve = self.limits.answer_reserve(max_tokens);
         let template = &self.template;
         let render = |m: &[Message], g: bool| template_sandbox::render(template, m, g);
         let fitted = fit_messages(messages, self.limits, reserve, |m| {

@@ -21,6 +21,17 @@ pub struct ContextLimits {
 }
 
 impl ContextLimits {
+    /// Answer tokens a prompt must leave free before old turns are dropped: the request's
+    /// `max_tokens`, at most a quarter of the context (so a long answer request cannot make
+    /// every turn drop), and a quarter of it when the request gives none. The same in the CLI,
+    /// the server and the browser.
+    pub fn answer_reserve(&self, requested: Option<usize>) -> usize {
+        requested
+            .unwrap_or(usize::MAX)
+            .min(self.capacity / 4)
+            .max(1)
+    }
+
     /// The answer's token budget: the request's `max_tokens`, bounded (without a window) by
     /// what the context still holds after `prompt_len` tokens; without a request, the rest of
     /// the context, or `windowed_default` for a windowed model (which never fills).
@@ -119,6 +130,22 @@ fn fitted(tokens: Vec<u32>, dropped: usize) -> Fitted {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_answer_reserve_is_the_request_within_a_quarter_of_the_context() {
+        let l = ContextLimits {
+            capacity: 4096,
+            windowed: false,
+        };
+        assert_eq!(l.answer_reserve(Some(100)), 100);
+        assert_eq!(l.answer_reserve(Some(100_000)), 1024);
+        assert_eq!(l.answer_reserve(None), 1024);
+        let tiny = ContextLimits {
+            capacity: 2,
+            windowed: false,
+        };
+        assert_eq!(tiny.answer_reserve(None), 1);
+    }
 
     /// One token per character of each message, plus 2 per message (a stand-in template).
     fn encode(m: &[Message]) -> Result<Vec<u32>> {

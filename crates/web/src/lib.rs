@@ -402,11 +402,7 @@ fn fit_prompt(l: &Loaded, request: &ChatRequest, limits: ContextLimits) -> WebRe
         )
     })?;
     let messages = request.text_messages();
-    let reserve = request
-        .sampling
-        .max_tokens
-        .unwrap_or(usize::MAX)
-        .min(limits.capacity / 4);
+    let reserve = limits.answer_reserve(request.sampling.max_tokens);
     Ok(fit_messages(&messages, limits, reserve, |m| {
         encode_messages(template, &l.tokenizer, m, None)
     })?)
