@@ -1,4 +1,5 @@
-// The conversation: send a message and stream the answer into the page, Stop, New chat, the
+// The conversation: send a message and stream the answer into the page, regenerate the last
+// answer, edit a user's message (and ask again from there), Stop, New chat, the
 // composer (Enter sends), and the tokens/s line ([data-testid=stats]) of the last answer.
 
 import { el } from './dom.js';
@@ -9,6 +10,7 @@ import { showError, clearError } from './error-banner.js';
 import { fmtRate } from './format.js';
 import { addMessage, clearMessages } from './messages.js';
 import { readSettings, systemPrompt } from './settings.js';
+import { addCopyButton, addEditButton, placeRegenerate, rowsFrom } from './message-actions.js';
 
 let generationDone = null; // Promise resolved when the running generation has finished
 
@@ -21,14 +23,59 @@ function showUsage(usage) {
     `${usage.prompt_tokens ?? '–'} prompt + ${usage.completion_tokens ?? '–'} generated tokens`;
 }
 
+// Whether an edit or a regenerate may start now (not while a load or an answer runs).
+const canAsk = () => !!(state.modelInfo && state.engine && !state.generating && !state.loading);
+
+// A message in the page and in state.messages: the row keeps its index there (data-index), and
+// gets its copy (and, for a user's, edit) buttons.
+function showMessage(role, text) {
+  const index = state.messages.length;
+  state.messages.push({ role, content: text });
+  const parts = addMessage(role, text);
+  parts.row.dataset.index = String(index);
+  addCopyButton(parts.actions, () => state.messages[index]?.content ?? '');
+  if (role === 'user') addEditButton(parts, (t) => editFrom(index, t), canAsk);
+  return parts;
+}
+
+// Drops messages `index`.. from the conversation and the page. The next request sends the
+// shorter conversation; the engine keeps the KV cache of the prefix it shares with the last one.
+function truncateAt(index) {
+  state.messages.length = Math.min(state.messages.length, index);
+  placeRegenerate(null);
+  for (const row of rowsFrom(index)) row.remove();
+}
+
+function editFrom(index, text) {
+  if (!canAsk() || state.messages[index]?.role !== 'user') return;
+  clearError();
+  truncateAt(index);
+  showMessage('user', text);
+  ask();
+}
+
+// Regenerate: the last answer goes, the same conversation is asked again.
+function regenerate() {
+  const last = state.messages.length - 1;
+  if (!canAsk() || last < 1 || state.messages[last].role !== 'assistant') return;
+  clearError();
+  truncateAt(last);
+  ask();
+}
+
 async function send() {
   const text = el.prompt.value.trim();
-  if (!text || !state.modelInfo || state.generating || state.loading || !state.engine) return;
+  if (!text || !canAsk()) return;
   clearError();
   el.prompt.value = '';
   autosize();
-  state.messages.push({ role: 'user', content: text });
-  addMessage('user', text);
+  showMessage('user', text);
+  await ask();
+}
+
+// Streams the answer to state.messages (which ends with a user's message) into a new bubble.
+async function ask() {
+  const text = state.messages[state.messages.length - 1].content;
   const answer = addMessage('assistant', '');
   answer.row.classList.add('streaming');
   state.generating = true;
@@ -72,13 +119,20 @@ async function send() {
   state.generating = false;
   answer.setText(content, true); // the final text, whatever frame was pending
   if (content) {
+    const index = state.messages.length;
     state.messages.push({ role: 'assistant', content });
+    answer.row.dataset.index = String(index);
+    addCopyButton(answer.actions, () => state.messages[index]?.content ?? '');
   } else if (failure) {
-    // Nothing came back: take the question off so that it can be edited and sent again.
-    state.messages.pop();
+    // Nothing came back: take the question off (page and conversation) so that it can be
+    // edited and sent again.
     answer.row.remove();
+    truncateAt(state.messages.length - 1);
     if (!el.prompt.value) { el.prompt.value = text; autosize(); }
   }
+  // Regenerate sits under the last answer, whichever it is.
+  const lastRow = rowsFrom(state.messages.length - 1)[0];
+  if (state.messages.at(-1)?.role === 'assistant' && lastRow) placeRegenerate(lastRow.querySelector('.msg-actions'), regenerate);
   if (notice && answer.row.isConnected) answer.showNotice(notice);
   const notes = [];
   if (finish === 'abort') notes.push('stopped');
@@ -109,6 +163,7 @@ export async function stopGeneration() {
 async function newChat() {
   await stopGeneration();
   state.messages = [];
+  placeRegenerate(null);
   clearMessages();
   showUsage(null);
   clearError();

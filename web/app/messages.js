@@ -21,7 +21,11 @@ export function addMessage(role, text) {
   bubble.setAttribute('data-testid', `${role}-message`);
   const meta = document.createElement('div');
   meta.className = 'msg-meta';
-  row.append(bubble, meta);
+  // Copy / edit / regenerate buttons live beside the bubble, never in it, so that the bubble's
+  // textContent stays the message's text (the testing contract).
+  const actions = document.createElement('div');
+  actions.className = 'msg-actions';
+  row.append(bubble, meta, actions);
   el.messages.append(row);
   let setText;
   if (role === 'assistant') {
@@ -43,7 +47,7 @@ export function addMessage(role, text) {
     scrollToEnd();
   };
   scrollToEnd(true);
-  return { row, bubble, meta, setText, showNotice };
+  return { row, bubble, meta, actions, setText, showNotice };
 }
 
 // Rendering is throttled to animation frames: tokens can arrive faster than frames, and each

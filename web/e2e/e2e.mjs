@@ -340,6 +340,60 @@ try {
     }
   }
 
+  // 2b. Regenerate, copy and edit. Regenerate replaces the last answer (greedy: the same text,
+  //     still one answer for the turn); editing the first question drops everything after it
+  //     and asks again (the engine reuses the KV prefix the shorter conversation shares).
+  if (loaded && results.answer) {
+    await step('regenerate, copy a message, edit a user message', async () => {
+      const count = async (id) => page.locator(S(id)).count();
+      const texts = async (id) => page.locator(S(id)).allTextContents();
+      await page.locator(S('regenerate')).click();
+      await waitStatus(page, 'ready', LONG);
+      const again = await lastAssistantText(page);
+      check('regenerate (temperature 0): the same answer again, one answer for the turn',
+        again === results.answer && (await count('assistant-message')) === 1 && (await count('user-message')) === 1
+          && (await count('regenerate')) === 1,
+        `${JSON.stringify(again.slice(0, 120))}; ${await count('user-message')} user / ${await count('assistant-message')} assistant message(s)`);
+
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(PAGE_URL).origin });
+      const clip = async (n) => {
+        await page.locator(S('copy-message')).nth(n).click();
+        await page.waitForFunction((i) => document.querySelectorAll('[data-testid="copy-message"]')[i]?.dataset.state, n, { timeout: 5000 });
+        return page.evaluate(() => navigator.clipboard.readText());
+      };
+      const copiedUser = await clip(0);
+      const copiedAnswer = await clip(1);
+      check('copy-message: a message\'s text goes to the clipboard',
+        copiedUser === 'What is the capital of France?' && /paris/i.test(copiedAnswer),
+        JSON.stringify({ copiedUser, copiedAnswer: copiedAnswer.slice(0, 120) }));
+
+      await page.locator(S('edit')).first().click();
+      await page.locator(S('edit-input')).fill('What is the capital of Italy?');
+      await page.locator(S('edit-save')).click();
+      await waitStatus(page, 'ready', LONG);
+      const users = await texts('user-message');
+      const answers = await texts('assistant-message');
+      results.editedAnswer = answers.at(-1) ?? null;
+      // (Whether the tiny model knows Italy's capital is not the page's business: the next check
+      // pins the answer to a fresh conversation's.)
+      check('edit: the question is replaced, the old answer is gone, one new answer',
+        users.length === 1 && users[0] === 'What is the capital of Italy?' && answers.length === 1
+          && answers[0].trim().length > 0 && !answers.some((a) => /paris/i.test(a)),
+        JSON.stringify({ users, answers: answers.map((a) => a.slice(0, 120)) }));
+      // The reused KV prefix must not change the answer: a new chat (empty cache) asked the same
+      // question greedily answers the same.
+      await page.locator('#new-chat').click();
+      await waitStatus(page, 'ready', 10_000);
+      await page.locator(S('prompt')).fill('What is the capital of Italy?');
+      await page.locator(S('send')).click();
+      await page.locator(S('assistant-message')).last().waitFor({ timeout: 10_000 });
+      await waitStatus(page, 'ready', LONG);
+      const fresh = await lastAssistantText(page);
+      check('edit: the answer equals a new chat\'s answer to the same question (KV prefix reuse is exact)',
+        fresh === results.editedAnswer, JSON.stringify({ edited: results.editedAnswer, fresh }));
+    });
+  }
+
   // 3. Stop: a long answer, stopped after it has started.
   if (loaded) {
     await step('stop: generation stops and status returns to ready', async () => {
