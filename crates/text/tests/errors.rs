@@ -2,49 +2,13 @@
 //! inconsistent tokenizer metadata, broken tokenizer.json files, ids past the vocabulary.
 
 mod common;
-use common::{mistral_gguf, smollm2};
+use common::{mistral_gguf, small_spm_metadata, smollm2};
 use mistral_formats::gguf::{GgufFile, GgufWriter, Metadata, MetadataValue as V};
 use mistral_formats::FormatError;
 use mistral_text::{TextError, Tokenizer};
 
 fn strs(items: &[&str]) -> V {
     V::array(items.iter().map(|s| V::String(s.to_string())).collect())
-}
-
-/// A small, valid SentencePiece vocabulary: specials, 256 byte pieces, a few words.
-fn spm_metadata() -> Metadata {
-    let mut tokens: Vec<String> = vec!["<unk>".into(), "<s>".into(), "</s>".into()];
-    tokens.extend((0..=255u8).map(|b| format!("<0x{b:02X}>")));
-    let words = [
-        "\u{2581}",
-        "a",
-        "b",
-        "\u{2581}a",
-        "ab",
-        "\u{2581}ab",
-        "<tool>",
-    ];
-    tokens.extend(words.iter().map(|w| w.to_string()));
-    let n = tokens.len();
-    let mut types = vec![2i32, 3, 3];
-    types.extend(std::iter::repeat_n(6, 256));
-    types.extend([1, 1, 1, 1, 1, 1, 4]);
-    let scores: Vec<V> = (0..n).map(|i| V::F32(-(i as f32))).collect();
-    Metadata::new(vec![
-        ("tokenizer.ggml.model".into(), V::String("llama".into())),
-        (
-            "tokenizer.ggml.tokens".into(),
-            V::array(tokens.into_iter().map(V::String).collect()),
-        ),
-        ("tokenizer.ggml.scores".into(), V::array(scores)),
-        (
-            "tokenizer.ggml.token_type".into(),
-            V::array(types.into_iter().map(V::I32).collect()),
-        ),
-        ("tokenizer.ggml.bos_token_id".into(), V::U32(1)),
-        ("tokenizer.ggml.eos_token_id".into(), V::U32(2)),
-        ("tokenizer.ggml.unknown_token_id".into(), V::U32(0)),
-    ])
 }
 
 fn gpt2_metadata() -> Metadata {
@@ -87,7 +51,7 @@ fn without(mut md: Metadata, key: &str) -> Metadata {
 
 #[test]
 fn synthetic_vocabularies_work() {
-    let spm = Tokenizer::from_gguf_metadata(&spm_metadata()).unwrap();
+    let spm = Tokenizer::from_gguf_metadata(&small_spm_metadata()).unwrap();
     assert_eq!(spm.encode("ab ab", true).unwrap(), [1, 264, 264]);
     // A user-defined token is matched whole even in user text, and decoded (not special).
     let ids = spm.encode("ab<tool>a", false).unwrap();
@@ -124,7 +88,7 @@ fn gguf_without_tokenizer() {
 #[test]
 fn unknown_model_kind() {
     let e = err_of(&with(
-        spm_metadata(),
+        small_spm_metadata(),
         "tokenizer.ggml.model",
         V::String("bert".into()),
     ));
@@ -137,15 +101,19 @@ fn unknown_model_kind() {
 
 #[test]
 fn missing_or_mistyped_arrays() {
-    let e = err_of(&without(spm_metadata(), "tokenizer.ggml.tokens"));
+    let e = err_of(&without(small_spm_metadata(), "tokenizer.ggml.tokens"));
     assert!(
         matches!(e, TextError::NoGgufTokenizer("tokenizer.ggml.tokens")),
         "{e}"
     );
-    let e = err_of(&with(spm_metadata(), "tokenizer.ggml.tokens", strs(&[])));
+    let e = err_of(&with(
+        small_spm_metadata(),
+        "tokenizer.ggml.tokens",
+        strs(&[]),
+    ));
     assert!(e.to_string().contains("empty"), "{e}");
     let e = err_of(&with(
-        spm_metadata(),
+        small_spm_metadata(),
         "tokenizer.ggml.tokens",
         V::array(vec![V::U32(1)]),
     ));
@@ -153,7 +121,7 @@ fn missing_or_mistyped_arrays() {
         matches!(e, TextError::Format(FormatError::WrongKeyType { .. })),
         "{e}"
     );
-    let e = err_of(&without(spm_metadata(), "tokenizer.ggml.scores"));
+    let e = err_of(&without(small_spm_metadata(), "tokenizer.ggml.scores"));
     assert!(
         e.to_string().contains("tokenizer.ggml.scores is missing"),
         "{e}"
@@ -168,7 +136,7 @@ fn missing_or_mistyped_arrays() {
 #[test]
 fn arrays_of_different_lengths() {
     let e = err_of(&with(
-        spm_metadata(),
+        small_spm_metadata(),
         "tokenizer.ggml.scores",
         V::array(vec![V::F32(0.0); 3]),
     ));
@@ -204,7 +172,7 @@ fn bad_values() {
     );
 
     let e = err_of(&with(
-        spm_metadata(),
+        small_spm_metadata(),
         "tokenizer.ggml.bos_token_id",
         V::U32(266),
     ));
@@ -213,7 +181,10 @@ fn bad_values() {
             .contains("bos_token_id = 266, but the vocabulary has 266 tokens"),
         "{e}"
     );
-    let e = err_of(&without(spm_metadata(), "tokenizer.ggml.bos_token_id"));
+    let e = err_of(&without(
+        small_spm_metadata(),
+        "tokenizer.ggml.bos_token_id",
+    ));
     assert!(e.to_string().contains("add_bos_token is true"), "{e}");
 
     let e = err_of(&with(
@@ -318,7 +289,7 @@ fn llama3_pre_tokenizer_groups_digits_by_three() {
 /// bytes now take no part in merges, so this builds at once and still encodes.
 #[test]
 fn a_megabyte_vocabulary_piece_builds_quickly() {
-    let mut md = spm_metadata();
+    let mut md = small_spm_metadata();
     let long = "ab".repeat(1 << 19);
     let mut tokens: Vec<String> = md
         .get_str_array("tokenizer.ggml.tokens")

@@ -6,6 +6,7 @@
 //! `write_seeds` (ignored) wrote the seeds the fuzzing started from:
 //! `FUZZ_SEED_DIR=fuzz/corpus cargo test --release -p mistral-text --test fuzz_corpora -- --ignored`.
 
+mod common;
 use mistral_formats::gguf::{GgufWriter, Metadata, MetadataValue as V};
 use mistral_testdata::replay_fuzz_corpus;
 use std::path::Path;
@@ -59,38 +60,6 @@ fn strs(items: impl IntoIterator<Item = String>) -> V {
     V::array(items.into_iter().map(V::String).collect())
 }
 
-/// A small SentencePiece vocabulary: specials, byte pieces, a few words.
-fn spm_seed() -> Metadata {
-    let mut tokens: Vec<String> = vec!["<unk>".into(), "<s>".into(), "</s>".into()];
-    tokens.extend((0..=255u8).map(|b| format!("<0x{b:02X}>")));
-    let words = [
-        "\u{2581}",
-        "a",
-        "b",
-        "\u{2581}a",
-        "ab",
-        "\u{2581}ab",
-        "<tool>",
-    ];
-    tokens.extend(words.iter().map(|w| w.to_string()));
-    let n = tokens.len();
-    let mut types = vec![2i32, 3, 3];
-    types.extend(std::iter::repeat_n(6, 256));
-    types.extend([1, 1, 1, 1, 1, 1, 4]);
-    Metadata::new(vec![
-        ("tokenizer.ggml.model".into(), V::String("llama".into())),
-        ("tokenizer.ggml.tokens".into(), strs(tokens)),
-        (
-            "tokenizer.ggml.scores".into(),
-            V::Array((0..n).map(|i| -(i as f32)).collect::<Vec<f32>>().into()),
-        ),
-        ("tokenizer.ggml.token_type".into(), V::Array(types.into())),
-        ("tokenizer.ggml.bos_token_id".into(), V::U32(1)),
-        ("tokenizer.ggml.eos_token_id".into(), V::U32(2)),
-        ("tokenizer.ggml.unknown_token_id".into(), V::U32(0)),
-    ])
-}
-
 /// A small byte-level BPE vocabulary with merges.
 fn gpt2_seed(pre: &str) -> Metadata {
     let tokens = ["<|end|>", "a", "b", "ab", "\u{120}", "\u{120}ab", "1", "2"];
@@ -123,7 +92,7 @@ fn write_seeds() {
         std::fs::write(d.join(name), bytes).unwrap();
     };
     for (name, md) in [
-        ("spm", spm_seed()),
+        ("spm", common::small_spm_metadata()),
         ("gpt2-smollm", gpt2_seed("smollm")),
         ("gpt2-llama3", gpt2_seed("llama3")),
         ("gpt2-default", gpt2_seed("gpt2")),

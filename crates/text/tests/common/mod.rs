@@ -62,3 +62,66 @@ pub fn smollm2() -> &'static Tokenizer {
     static T: OnceLock<Tokenizer> = OnceLock::new();
     T.get_or_init(|| Tokenizer::from_gguf(&gguf(&mistral_testdata::smollm2_gguf())).unwrap())
 }
+
+/// A small, valid SentencePiece vocabulary (GGUF metadata): specials, 256 byte pieces, a few words.
+pub fn small_spm_metadata() -> mistral_formats::gguf::Metadata {
+    let mut tokens: Vec<String> = vec!["<unk>".into(), "<s>".into(), "</s>".into()];
+    tokens.extend((0..=255u8).map(|b| format!("<0x{b:02X}>")));
+    let words = [
+        "\u{2581}",
+        "a",
+        "b",
+        "\u{2581}a",
+        "ab",
+        "\u{2581}ab",
+        "<tool>",
+    ];
+    tokens.extend(words.iter().map(|w| w.to_string()));
+    let n = tokens.len();
+    let mut types = vec![2i32, 3, 3];
+    types.extend(std::iter::repeat_n(6, 256));
+    types.extend([1, 1, 1, 1, 1, 1, 4]);
+    let scores: Vec<mistral_formats::gguf::MetadataValue> = (0..n)
+        .map(|i| mistral_formats::gguf::MetadataValue::F32(-(i as f32)))
+        .collect();
+    mistral_formats::gguf::Metadata::new(vec![
+        (
+            "tokenizer.ggml.model".into(),
+            mistral_formats::gguf::MetadataValue::String("llama".into()),
+        ),
+        (
+            "tokenizer.ggml.tokens".into(),
+            mistral_formats::gguf::MetadataValue::array(
+                tokens
+                    .into_iter()
+                    .map(mistral_formats::gguf::MetadataValue::String)
+                    .collect(),
+            ),
+        ),
+        (
+            "tokenizer.ggml.scores".into(),
+            mistral_formats::gguf::MetadataValue::array(scores),
+        ),
+        (
+            "tokenizer.ggml.token_type".into(),
+            mistral_formats::gguf::MetadataValue::array(
+                types
+                    .into_iter()
+                    .map(mistral_formats::gguf::MetadataValue::I32)
+                    .collect(),
+            ),
+        ),
+        (
+            "tokenizer.ggml.bos_token_id".into(),
+            mistral_formats::gguf::MetadataValue::U32(1),
+        ),
+        (
+            "tokenizer.ggml.eos_token_id".into(),
+            mistral_formats::gguf::MetadataValue::U32(2),
+        ),
+        (
+            "tokenizer.ggml.unknown_token_id".into(),
+            mistral_formats::gguf::MetadataValue::U32(0),
+        ),
+    ])
+}
