@@ -19,6 +19,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+// Checks of one feature each, in their own modules (web/e2e/steps/), run in this order after the
+// cached visit and the resume checks, on the same persistent profile with the model cached. Each
+// exports `default async function (ctx)` taking the `ctx` built below.
+const FEATURE_STEPS = [];
+
 const env = process.env;
 const PAGE_URL = env.PAGE_URL;
 const MODEL_URL = env.MODEL_URL;
@@ -619,6 +624,16 @@ try {
         `${n} request(s) after ${first.entry.cachedBytes} of ${first.entry.size} bytes were cached (${chunks} chunks): ${results.resume.ranges.join(', ')}`);
       check('resume: the file is complete in the cache afterwards', second.entry?.complete === true, JSON.stringify(second.entry));
     });
+  }
+
+  // 5b. The features' own checks (web/e2e/steps/), with what they need from this file.
+  if (loaded) {
+    const ctx = {
+      context, page, results, check, step, S, sleep, secs, status, waitStatus, setSetting, confirmLoad,
+      lastAssistantText, recordAssistantText, modelFacts, modelStats, resetModelStats, watchPage, pageUrlFor,
+      modelRequests, ARTIFACTS_DIR, MODEL_URL, PAGE_URL, LONG,
+    };
+    for (const run of FEATURE_STEPS) await run(ctx);
   }
 
   // 6. The error path: a model URL that does not exist.

@@ -49,18 +49,26 @@ impl std::fmt::Display for WasmSize {
     }
 }
 
-/// `cargo xtask build-web [--dev]`.
+/// `cargo xtask build-web [--dev] [--site-only]`.
 pub fn run(args: &[String]) -> Result<(), String> {
     let mut dev = false;
+    let mut site_only = false;
     for arg in args {
         match arg.as_str() {
             "--dev" => dev = true,
+            // Only the page changed: copy web/ and the package's existing dist/ again (seconds,
+            // where the wasm and the package would take minutes).
+            "--site-only" => site_only = true,
             other => {
                 return Err(format!(
-                    "unknown argument {other:?} (usage: build-web [--dev])"
+                    "unknown argument {other:?} (usage: build-web [--dev] [--site-only])"
                 ))
             }
         }
+    }
+    if site_only {
+        eprintln!("site: {}", assemble()?.display());
+        return Ok(());
     }
     let site = build(dev)?;
     eprintln!("site: {}", site.dir.display());
@@ -79,10 +87,14 @@ pub fn build(dev: bool) -> Result<Site, String> {
     Ok(Site { dir, wasm })
 }
 
-/// <root>/target/web-site (whatever CARGO_TARGET_DIR says): what `serve-web` and the page's
-/// tests serve.
+/// <root>/target/web-site (whatever CARGO_TARGET_DIR says), or MISTRAL_WEB_SITE_DIR: what
+/// `serve-web` and the page's tests serve. The variable lets two checkouts' (or two people's)
+/// page tests run side by side without one rebuild deleting the other's site.
 pub fn site_dir() -> PathBuf {
-    root().join("target/web-site")
+    match std::env::var_os("MISTRAL_WEB_SITE_DIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => root().join("target/web-site"),
+    }
 }
 
 /// The npm package's folder.
