@@ -20,6 +20,11 @@ export interface CacheMeta {
   complete: boolean;
   /** The SHA-256 the complete file was verified against, if one was known (absent: none). */
   sha256?: string | null;
+  /**
+   * When the file was stored (ISO 8601): the time it became complete, or, while it is partial,
+   * when its download started. Absent in entries written before it existed.
+   */
+  storedAt?: string;
 }
 
 /** `url` made absolute (against the page's base URI or the worker's location) and without its fragment. */
@@ -123,7 +128,9 @@ export class ModelCache {
     }));
   }
 
+  /** Writes the metadata entry, dating it (see {@link CacheMeta.storedAt}). */
   async writeMeta(meta: CacheMeta): Promise<void> {
+    meta = { ...meta, storedAt: storedAtFor(meta, this.meta) };
     this.meta = meta;
     await putOrQuota(this.cache, metaKey(this.url), new Response(JSON.stringify(meta), {
       headers: { 'content-type': 'application/json' },
@@ -135,6 +142,17 @@ export class ModelCache {
     await deleteEntries(this.cache, this.url);
     this.meta = null;
   }
+}
+
+/**
+ * The date of an entry being written over `before`: now when it becomes complete (or is new),
+ * else the date it had (a resumed download keeps the date it started; a completed file keeps the
+ * date it was completed when its digest is added). An entry from before `storedAt` gets now.
+ */
+function storedAtFor(meta: CacheMeta, before: CacheMeta | null): string {
+  const completing = meta.complete && before?.complete !== true;
+  if (completing) return new Date().toISOString();
+  return meta.storedAt ?? before?.storedAt ?? new Date().toISOString();
 }
 
 async function readMeta(cache: Cache, url: string): Promise<CacheMeta | null> {
@@ -196,7 +214,10 @@ export async function cachedModels(): Promise<CachedModel[]> {
       const i = chunkIndexOfKey(meta.url, k);
       if (i !== null && i < chunkCount(meta.size, meta.chunkSize)) stored.add(i);
     }
-    out.push({ url: meta.url, size: meta.size, cachedBytes: bytesOfChunks(stored, meta.size, meta.chunkSize), complete: meta.complete });
+    out.push({
+      url: meta.url, size: meta.size, cachedBytes: bytesOfChunks(stored, meta.size, meta.chunkSize), complete: meta.complete,
+      storedAt: typeof meta.storedAt === 'string' ? meta.storedAt : null,
+    });
   }
   return out;
 }

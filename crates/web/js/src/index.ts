@@ -2,6 +2,7 @@
 export { createEngine } from './client.js';
 export { MistralError, type MistralErrorCode } from './errors.js';
 export { isModelCached, deleteCachedModel, cachedModels } from './cache.js';
+export { downloadModel, type DownloadOptions } from './download.js';
 export type {
   AdapterInfo,
   CachedModel,

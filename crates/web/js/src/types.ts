@@ -316,6 +316,11 @@ export interface CachedModel {
   cachedBytes: number;
   /** Whether the whole file is stored (loading it needs no network). */
   complete: boolean;
+  /**
+   * When it was stored (ISO 8601): when the file became complete, or, for a partial file, when
+   * its download started; null for entries cached by a version that did not record it.
+   */
+  storedAt: string | null;
 }
 
 /** The engine: one model at a time, one completion at a time (further calls wait their turn). */

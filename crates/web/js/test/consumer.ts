@@ -1,7 +1,8 @@
 // Type-checks the published API from a consumer's point of view (tsc --noEmit --strict,
 // module nodenext, against the packed tarball). Never executed.
 import {
-  createEngine, MistralError, isModelCached, deleteCachedModel, cachedModels,
+  createEngine, MistralError, isModelCached, deleteCachedModel, cachedModels, downloadModel,
+  type CachedModel, type DownloadOptions,
   type ChatCompletion, type ChatCompletionChunk, type ChatCompletionTokenLogprob, type KernelChoice, type KernelFamily, type LoadProgress, type MistralEngine, type MistralErrorCode, type ModelInfo,
 } from 'mistral-wgpu';
 
@@ -117,7 +118,11 @@ export async function main(file?: File): Promise<void> {
   const current: ModelInfo | null = await engine.modelInfo();
   console.log(logits.length, logits2.length, mem, current?.vocabSize);
 
-  for (const m of await cachedModels()) console.log(m.url, m.size, m.cachedBytes, m.complete);
+  for (const m of await cachedModels()) console.log(m.url, m.size, m.cachedBytes, m.complete, m.storedAt ?? 'date unknown');
+  const later = new AbortController();
+  const options: DownloadOptions = { signal: later.signal, onProgress: (p: LoadProgress) => console.log(p.text), sha256: 'ab'.repeat(32) };
+  const stored: CachedModel = await downloadModel(MODEL_URL, options);
+  console.log(stored.complete, stored.storedAt);
   const deleted: boolean = await deleteCachedModel(new URL(MODEL_URL));
   console.log(deleted);
 

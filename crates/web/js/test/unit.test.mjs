@@ -15,6 +15,7 @@ import { chunkKey, chunkIndexOfKey, isModelCached, cachedModels, deleteCachedMod
 import { EngineCore } from '../dist/engine-core.js';
 import { serveEngine } from '../dist/worker-host.js';
 import { WorkerEngine } from '../dist/client.js';
+import { downloadModel } from '../dist/download.js';
 import * as api from '../dist/index.js';
 
 // ---------------------------------------------------------------- pure logic
@@ -322,7 +323,9 @@ test('cache: resumes an interrupted download, then a second visit makes no reque
   const fetched = log.filter((l) => l !== 'GET bytes=0-0');
   assert.deepEqual(fetched, ['GET bytes=48-63', 'GET bytes=64-79', 'GET bytes=80-95', 'GET bytes=96-99']);
   assert.equal(await isModelCached(URL_), true);
-  assert.deepEqual(await cachedModels(), [{ url: URL_, size: 100, cachedBytes: 100, complete: true }]);
+  const [entry] = await cachedModels();
+  assert.ok(Math.abs(Date.parse(entry.storedAt) - Date.now()) < 60_000, `stored just now: ${entry.storedAt}`);
+  assert.deepEqual(await cachedModels(), [{ url: URL_, size: 100, cachedBytes: 100, complete: true, storedAt: entry.storedAt }]);
 
   // Third visit: no network.
   log = installServer(file);
@@ -1073,4 +1076,85 @@ test('panic: a synchronous panic (beginChat) is internal with its message, throu
   const r = await engine.chat.completions.create({ messages: [{ role: 'user', content: 'hi' }] });
   assert.equal(r.choices[0].message.content, 'Hello world');
   engine.terminate();
+});
+
+// ---------------------------------------------------------------- download only
+
+test('downloadModel: stores the whole file chunk by chunk without an engine; a second call makes no request', async () => {
+  installCaches();
+  const file = testFile(100);
+  const server = fakeServer(file);
+  const seen = [];
+  const entry = await downloadModel(URL_, { chunkSize: 16, onProgress: (p) => seen.push(p) });
+  assert.equal(entry.url, URL_);
+  assert.equal(entry.size, 100);
+  assert.equal(entry.cachedBytes, 100);
+  assert.equal(entry.complete, true);
+  assert.ok(Math.abs(Date.parse(entry.storedAt) - Date.now()) < 60_000, entry.storedAt);
+  assert.deepEqual(server.gets().sort(), ['bytes=0-15', 'bytes=16-31', 'bytes=32-47', 'bytes=48-63', 'bytes=64-79', 'bytes=80-95', 'bytes=96-99'].sort(),
+    'every chunk once');
+  assert.equal(await isModelCached(URL_), true);
+  const downloads = seen.filter((p) => p.phase === 'download');
+  assert.ok(downloads.length >= 2 && downloads.at(-1).loaded === 100 && downloads.at(-1).total === 100, JSON.stringify(downloads));
+  assert.equal(seen.at(-1).phase, 'ready');
+  // The cached copy is what a load reads: byte for byte, with no request.
+  server.log.length = 0;
+  const r = await urlReader(URL_);
+  assert.equal(r.source, 'cache');
+  assert.deepEqual(await r.read(0, 100), file);
+  const again = await downloadModel(URL_);
+  assert.deepEqual(again, entry, 'already complete: the same entry, its date kept');
+  assert.deepEqual(server.log, [], 'no request for a file already stored');
+});
+
+test('downloadModel: an aborted download keeps its chunks and the next call fetches only the rest', async () => {
+  installCaches();
+  const file = testFile(100);
+  const server = fakeServer(file);
+  const ac = new AbortController();
+  // The user cancels as the fourth chunk is asked for (progress events are throttled to 10/s).
+  const serve = globalThis.fetch;
+  globalThis.fetch = (url, init = {}) => {
+    if (new Headers(init.headers).get('range') === 'bytes=48-63') ac.abort();
+    return serve(url, init);
+  };
+  await assert.rejects(downloadModel(URL_, { chunkSize: 16, signal: ac.signal }), (e) => e instanceof MistralError && e.code === 'aborted');
+  await settle();
+  const [partial] = await cachedModels();
+  assert.equal(partial.complete, false);
+  assert.ok(partial.cachedBytes >= 48 && partial.cachedBytes < 100, JSON.stringify(partial));
+  assert.equal(typeof partial.storedAt, 'string', 'a partial entry is dated when its download started');
+  server.log.length = 0;
+  const entry = await downloadModel(URL_);
+  assert.equal(entry.complete, true);
+  const fetched = server.gets();
+  assert.ok(fetched.length > 0 && fetched.length <= (100 - partial.cachedBytes) / 16 + 1, `only the missing chunks: ${fetched.join(', ')}`);
+  assert.ok(!fetched.includes('bytes=0-15'), 'chunk 0 was stored before');
+});
+
+test('downloadModel: a SHA-256 mismatch is integrity and leaves nothing stored; a bad option is bad-request', async () => {
+  const cache = installCaches();
+  const file = testFile(100);
+  fakeServer(file);
+  await assert.rejects(downloadModel(URL_, { sha256: 'xyz' }), (e) => e.code === 'bad-request');
+  const wrong = 'ab'.repeat(32);
+  await assert.rejects(downloadModel(`${URL_}#sha256=${wrong}`, { chunkSize: 16 }),
+    (e) => e instanceof MistralError && e.code === 'integrity' && e.message.includes(wrong) && e.message.includes(hex(file)));
+  assert.equal(cache.entries.size, 0);
+  const entry = await downloadModel(URL_, { chunkSize: 16, sha256: hex(file) });
+  assert.equal(entry.complete, true);
+});
+
+test('downloadModel: without Cache Storage it says so (quota) before any request', async () => {
+  delete globalThis.caches;
+  const server = fakeServer(testFile(10));
+  await assert.rejects(downloadModel(URL_), (e) => e instanceof MistralError && e.code === 'quota' && /Cache Storage/.test(e.message));
+  assert.deepEqual(server.log, []);
+});
+
+test('cachedModels: entries cached before storedAt existed list with storedAt null', async () => {
+  const cache = installCaches();
+  const meta = { version: 1, url: URL_, size: 10, etag: null, lastModified: null, chunkSize: 16, complete: false };
+  await cache.put(`${URL_}?mistral-wgpu-meta=1`, new Response(JSON.stringify(meta)));
+  assert.deepEqual(await cachedModels(), [{ url: URL_, size: 10, cachedBytes: 0, complete: false, storedAt: null }]);
 });
