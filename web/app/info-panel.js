@@ -46,11 +46,7 @@ export function setModelInfo(info) {
     ['Parameters', fmtCount(info.parameters)],
     ['File size', fmtBytes(info.fileBytes)],
     ['GPU memory', fmtBytes(info.gpuBytes)],
-    ['Context', info.contextLength
-      ? (info.usableContext && info.usableContext < info.contextLength
-        ? `${info.usableContext} of the model's ${info.contextLength} tokens (to fit GPU memory)`
-        : `${info.contextLength} tokens`)
-      : undefined],
+    ['Context', contextText(info)],
     ['KV cache', info.kvPrecision],
     ['Kernels', kernelsText(info)],
     ['Sliding window', window_],
@@ -86,4 +82,23 @@ export function showAdapterFacts(a) {
 
 export function showNoAdapterFacts() {
   fillFacts(el.adapterFacts, [['GPU', 'not available']]);
+}
+
+// Why the context is as long as it is (ModelInfo.contextLimit, chosen by the engine from the
+// model and the adapter's limits): the page shows it so that a short one is not a mystery.
+const CONTEXT_LIMITS = {
+  trained: 'the model\'s trained context',
+  requested: 'as requested',
+  binding: 'the GPU\'s largest buffer binding',
+  budget: 'the KV memory budget: a quarter of the weights, 0.5 to 2 GiB',
+};
+
+function contextText(info) {
+  if (!info.contextLength) return undefined;
+  if (info.contextLimit === 'window') {
+    return `${info.slidingWindow}-token window: the conversation rolls on (trained on ${info.contextLength})`;
+  }
+  const why = CONTEXT_LIMITS[info.contextLimit];
+  const of = info.usableContext < info.contextLength ? ` of the model's ${info.contextLength}` : '';
+  return `${info.usableContext}${of} tokens${why ? ` (${why})` : ''}`;
 }

@@ -1,7 +1,8 @@
 //! What the page shows about the adapter and the model, as JSON for the JavaScript layer.
 
 use mistral_engine::context::AdapterSummary;
-use mistral_engine::model::GpuModel;
+use mistral_engine::model::{ContextPlan, GpuModel};
+use mistral_engine::ops::KvStorage;
 use mistral_engine::{AdapterFacts, KernelFamily};
 use mistral_formats::{ModelFile, TensorType};
 use mistral_text::ChatTemplate;
@@ -72,6 +73,11 @@ pub struct ModelInfo {
     context_length: usize,
     /// Tokens the engine can attend to: the window, or the KV ring without one.
     usable_context: usize,
+    /// What set the context's length: "trained" (the model's own), "window" (a sliding window:
+    /// unbounded), "requested" (the contextLength load option), "binding" (the adapter's
+    /// largest storage binding) or "budget" (the KV memory budget: a quarter of the weights'
+    /// bytes, 512 MiB to 2 GiB).
+    context_limit: String,
     sliding_window: Option<usize>,
     n_layers: usize,
     dim: usize,
@@ -91,7 +97,7 @@ impl ModelInfo {
     pub fn of(
         file: &ModelFile,
         model: &GpuModel,
-        kv_precision: &str,
+        plan: &ContextPlan,
         template: Option<&ChatTemplate>,
         file_template: Option<&str>,
         kernels: KernelFamily,
@@ -121,11 +127,16 @@ impl ModelInfo {
             vocab_size: c.vocab_size,
             context_length: c.context_length,
             usable_context: c.sliding_window.unwrap_or(model.ring_capacity()),
+            context_limit: plan.limit.name().into(),
             sliding_window: c.sliding_window,
             n_layers: c.n_layers,
             dim: c.dim,
             gpu_bytes: model.memory().total(),
-            kv_precision: kv_precision.into(),
+            kv_precision: match plan.kv_storage {
+                KvStorage::F32 => "f32",
+                KvStorage::F16 => "f16",
+            }
+            .into(),
             // The template the engine renders with; a file's template that failed to compile
             // is still shown (chat then reports why), so the viewer helps find what is wrong.
             chat_template: template

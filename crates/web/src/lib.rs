@@ -16,8 +16,10 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use mistral_engine::context::AdapterSummary;
-use mistral_engine::model::{GpuModel, LoadPhase, ModelOptions, RawSource};
-use mistral_engine::ops::{KvCache, KvStorage};
+use mistral_engine::model::{
+    plan_context, ContextPlan, GpuModel, LoadPhase, MemoryEstimate, ModelOptions, RawSource,
+};
+use mistral_engine::ops::KvStorage;
 use mistral_engine::{AdapterFacts, GpuContext, KernelChoice};
 use mistral_formats::ModelFile;
 use mistral_text::{ChatTemplate, Tokenizer};
@@ -286,7 +288,7 @@ impl Engine {
             .map_err(|e| WebError::new(Code::UnsupportedFile, e.to_string()))?;
         // A model without a usable template still serves `logits`; chat reports the error.
         let template = ChatTemplate::for_tokenizer(&tokenizer).ok();
-        let opts = model_options(&file, options, &self.ctx.adapter)?;
+        let (opts, context_plan) = model_options(&file, options, &self.ctx.adapter)?;
         let total_bytes = file.weight_bytes();
         let mut source = RawSource(loader::ReaderSource {
             reader,
@@ -306,10 +308,6 @@ impl Engine {
             (Err(_), Some(js)) => return Err(WebError::Js(js)),
             (Err(e), None) => return Err(lost_or(&self.ctx, e.into())),
         };
-        let kv = match opts.kv_storage {
-            KvStorage::F32 => "f32",
-            KvStorage::F16 => "f16",
-        };
         let (family, reason) = model.kernel_family();
         // The engine words a forced choice for the command line; say where it came from here.
         let reason = match opts.kernels {
@@ -319,7 +317,7 @@ impl Engine {
         let info = info::ModelInfo::of(
             &file,
             &model,
-            kv,
+            &context_plan,
             template.as_ref(),
             tokenizer.chat_template(),
             family,
@@ -408,11 +406,14 @@ fn fit_prompt(l: &Loaded, request: &ChatRequest, limits: ContextLimits) -> WebRe
     })?)
 }
 
+/// The load options made engine options. Without a `contextLength`, a model without a window
+/// gets its trained context unless the adapter's binding limit or the KV budget says less
+/// ([`plan_context`]); the returned plan says which (ModelInfo.contextLimit).
 fn model_options(
     file: &ModelFile,
     options: &LoadOptions,
     adapter: &AdapterSummary,
-) -> WebResult<ModelOptions> {
+) -> WebResult<(ModelOptions, ContextPlan)> {
     let c = &file.config;
     let defaults = ModelOptions::default();
     let kernels = kernel_choice(options.kernels.as_deref())?;
@@ -420,20 +421,10 @@ fn model_options(
     let (family, _) = kernels
         .resolve(&AdapterFacts::from(adapter))
         .map_err(|e| WebError::new(Code::BadRequest, e.to_string()))?;
-    let mut opts = ModelOptions {
-        prefill_chunk: options.prefill_chunk.unwrap_or(defaults.prefill_chunk),
-        context: options.context_length.unwrap_or(c.context_length.min(4096)),
-        kv_storage: KvStorage::F32,
-        kernels,
-        ..ModelOptions::default()
-    }
-    .resolved(family);
-    let f32_bytes = KvCache::bytes(c.n_layers, opts.ring_len(c), c.kv_dim(), KvStorage::F32);
-    opts.kv_storage = match options.kv_precision.as_deref().unwrap_or("auto") {
-        "f32" => KvStorage::F32,
-        "f16" => KvStorage::F16,
-        "auto" if f32_bytes > 512 << 20 => KvStorage::F16,
-        "auto" => KvStorage::F32,
+    let precision = match options.kv_precision.as_deref().unwrap_or("auto") {
+        "f32" => Some(KvStorage::F32),
+        "f16" => Some(KvStorage::F16),
+        "auto" => None,
         other => {
             return Err(WebError::new(
                 Code::BadRequest,
@@ -441,7 +432,38 @@ fn model_options(
             ))
         }
     };
-    Ok(opts)
+    let opts = ModelOptions {
+        prefill_chunk: options.prefill_chunk.unwrap_or(defaults.prefill_chunk),
+        kv_storage: KvStorage::F32,
+        kernels,
+        ..ModelOptions::default()
+    }
+    .resolved(family);
+    let weights = MemoryEstimate::of(file, &opts).weights;
+    let max_binding = adapter
+        .limits
+        .max_storage_buffer_binding_size
+        .min(adapter.limits.max_buffer_size);
+    let plan = plan_context(
+        c,
+        options.context_length,
+        precision,
+        weights,
+        max_binding,
+        |n| {
+            ModelOptions {
+                context: n,
+                ..opts.clone()
+            }
+            .ring_len(c)
+        },
+    );
+    let opts = ModelOptions {
+        context: plan.context,
+        kv_storage: plan.kv_storage,
+        ..opts
+    };
+    Ok((opts, plan))
 }
 
 /// The `kernels` load option: "auto" (default), "cpu" or "gpu".

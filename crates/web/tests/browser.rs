@@ -569,9 +569,35 @@ async fn a_context_past_the_adapter_limits_is_a_limits_error() {
         err.contains("BadRequest") && err.contains("out of range"),
         "{err}"
     );
-    // A sensible context loads on the same engine.
+    // A sensible context loads on the same engine: without contextLength, the model's trained
+    // context (a tiny model is far inside the KV budget and SwiftShader's binding limit).
     e.load_bytes(NO_WINDOW.to_vec(), &LoadOptions::default())
         .await
         .map_err(wasm_bindgen::JsValue::from)
         .unwrap();
+    let info: serde_json::Value = serde_json::from_str(&e.model_info().unwrap()).unwrap();
+    assert_eq!(info["contextLimit"], "trained", "{info}");
+    assert_eq!(info["usableContext"], info["contextLength"], "{info}");
+    // A requested length is taken as given and said so.
+    let short = LoadOptions {
+        context_length: Some(48),
+        ..LoadOptions::default()
+    };
+    e.load_bytes(NO_WINDOW.to_vec(), &short)
+        .await
+        .map_err(wasm_bindgen::JsValue::from)
+        .unwrap();
+    let info: serde_json::Value = serde_json::from_str(&e.model_info().unwrap()).unwrap();
+    assert_eq!(
+        (&info["contextLimit"], &info["usableContext"]),
+        (&serde_json::json!("requested"), &serde_json::json!(48)),
+        "{info}"
+    );
+    // A windowed model's context is its window.
+    e.load_bytes(Q8_0.to_vec(), &LoadOptions::default())
+        .await
+        .map_err(wasm_bindgen::JsValue::from)
+        .unwrap();
+    let info: serde_json::Value = serde_json::from_str(&e.model_info().unwrap()).unwrap();
+    assert_eq!(info["contextLimit"], "window", "{info}");
 }

@@ -1,6 +1,7 @@
 //! The whole forward pass on the GPU: weights uploaded once, bind groups built once, and each
 //! step (a decode token or a prefill chunk) recorded from them into one compute submission.
 
+mod context_plan;
 mod generate;
 mod gpu_model;
 mod graph;
@@ -10,6 +11,7 @@ mod options;
 mod profile;
 mod weights;
 
+pub use context_plan::{kv_budget, plan_context, ContextLimit, ContextPlan, AUTO_F32_KV_MAX};
 pub use gpu_model::{GpuModel, LoadPhase, LoadProgress};
 pub use memory::{available_system_memory, default_budget, MemoryEstimate};
 pub use options::{

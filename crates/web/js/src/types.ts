@@ -104,6 +104,13 @@ export interface ModelInfo {
   contextLength: number;
   /** Tokens the engine can attend to: the sliding window, or the KV cache length without one. */
   usableContext: number;
+  /**
+   * What set the context's length: `"trained"` (the model's own), `"window"` (a sliding window:
+   * conversations roll on), `"requested"` (the `contextLength` load option), `"binding"` (the
+   * adapter's largest storage binding) or `"budget"` (the KV memory budget: a quarter of the
+   * weights' bytes, 512 MiB to 2 GiB; WebGPU tells no GPU memory size).
+   */
+  contextLimit: 'trained' | 'window' | 'requested' | 'binding' | 'budget';
   /** Sliding attention window in tokens, or null when the model attends to the whole context. */
   slidingWindow: number | null;
   nLayers: number;
