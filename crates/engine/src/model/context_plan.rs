@@ -108,7 +108,8 @@ pub fn plan_context(
         };
         (n, limit)
     };
-    let bytes = |n: usize, storage| KvCache::bytes(config.n_layers, ring_of(n), config.kv_dim(), storage);
+    let bytes =
+        |n: usize, storage| KvCache::bytes(config.n_layers, ring_of(n), config.kv_dim(), storage);
     let chosen = match precision {
         Some(storage) => storage,
         None => {
@@ -196,7 +197,8 @@ mod tests {
         let c = mistral(None, 32768);
         let plan = plan_context(&c, None, Some(KvStorage::F16), Q4_K_M_7B, 12 * MIB, |n| n);
         assert_eq!(plan.limit, ContextLimit::Binding);
-        assert_eq!(plan.context, 6144); // 12 MiB / 2 KiB = 6144 slots
+        // 12 MiB / 2 KiB = 6144 slots.
+        assert_eq!(plan.context, 6144);
         // f32 under auto would get half the tokens, so auto picks f16.
         let auto = plan_context(&c, None, None, Q4_K_M_7B, 12 * MIB, |n| n);
         assert_eq!((auto.kv_storage, auto.context), (KvStorage::F16, 6144));
@@ -206,7 +208,10 @@ mod tests {
     fn requested_and_windowed_contexts_are_taken_as_given() {
         let c = mistral(None, 32768);
         let plan = plan_context(&c, Some(100_000), None, Q4_K_M_7B, 128 * MIB, |n| n);
-        assert_eq!((plan.context, plan.limit), (100_000, ContextLimit::Requested));
+        assert_eq!(
+            (plan.context, plan.limit),
+            (100_000, ContextLimit::Requested)
+        );
         assert_eq!(plan.kv_storage, KvStorage::F16); // 25 GB in f32: auto halves it
         let w = mistral(Some(4096), 32768);
         let plan = plan_context(&w, None, None, Q4_K_M_7B, 128 * MIB, |_| 4096 + 255);
