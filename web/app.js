@@ -14,7 +14,14 @@
 //   a [data-testid=copy-code] button), [data-testid=context-notice] under an answer for which
 //   older turns were dropped, [data-testid=chat-template] the template viewer,
 //   [data-testid=error] the error banner,
-//   [data-testid=temperature|max-tokens] the settings, [data-testid=stats] the last tokens/s;
+//   [data-testid=settings-<field>] one input per sampler setting (the request field, `_` as `-`:
+//   settings-temperature, -max-tokens, -top-k, -top-p, -min-p, -repetition-penalty,
+//   -presence-penalty, -frequency-penalty, -penalty-last-n, -seed, -stop), [data-testid=temperature|max-tokens]
+//   their sliders, [data-testid=settings-error] a field's error, [data-testid=settings-reset],
+//   [data-testid=system-prompt]; [data-testid=new-chat], [data-testid=conversation] each saved
+//   conversation (the open one aria-current; conversation-open / -rename / -delete, export-markdown,
+//   export-json in it), [data-testid=conversations-note] (not saved, storage full),
+//   [data-testid=stats] the last tokens/s;
 //   window.__mistral = { engine, lastUsage, modelInfo, adapterInfo, useWorker }.
 //
 // The parts (web/app/), each wired here or used by the others:
@@ -33,8 +40,13 @@
 //   model-sources.js  URL form, file input, drag and drop
 //   messages.js       the message list, its scrolling, answers' notices
 //   markdown.js       answers as sanitised Markdown, code blocks with a copy button
-//   chat.js           send and stream, Stop, New chat, the composer, the stats line
-//   settings.js       system prompt, temperature, max tokens, kept in localStorage
+//   chat.js           send and stream, Stop, showing a conversation, the composer, the stats line
+//   sampler-settings.js  every sampler setting: request field, range, default; model defaults
+//   settings.js       the Settings panel: system prompt and sampler fields, checked inline
+//   conversation-store.js  conversations in IndexedDB (memory where it is refused)
+//   conversation-list.js   the conversation list: open, rename, export, delete
+//   conversation-export.js a conversation as Markdown or JSON, downloaded
+//   conversations.js  the open conversation: saved after each change, New chat, switching, reopened on reload
 
 import { el } from './app/dom.js';
 import { startModel } from './app/url-params.js';
@@ -48,6 +60,7 @@ import { renderPresets, refreshCached, isPreset } from './app/presets.js';
 import { confirmLoad } from './app/confirm-load.js';
 import { wireChat } from './app/chat.js';
 import { initSettings } from './app/settings.js';
+import { initConversations, messagesChanged, settingsChanged } from './app/conversations.js';
 
 wireErrorBanner({ onRestart: restartEngine });
 wireLoadControls();
@@ -55,8 +68,9 @@ wireLoadControls();
 // shown): a crafted ?model= link must not make the page fetch and store gigabytes from anywhere.
 const loadOrAsk = (source) => (typeof source === 'string' && !isPreset(source) ? confirmLoad(source, loadModel) : loadModel(source));
 wireModelSources(loadOrAsk);
-wireChat();
-initSettings();
+wireChat({ onChange: messagesChanged });
+initSettings({ changed: settingsChanged });
+initConversations();
 
 async function main() {
   renderPresets(loadModel);

@@ -1,6 +1,7 @@
 // The conversation: send a message and stream the answer into the page, regenerate the last
-// answer, edit a user's message (and ask again from there), Stop, New chat, the
-// composer (Enter sends), and the tokens/s line ([data-testid=stats]) of the last answer.
+// answer, edit a user's message (and ask again from there), Stop, showing a saved conversation,
+// the composer (Enter sends), and the tokens/s line ([data-testid=stats]) of the last answer.
+// Whoever keeps conversations (conversations.js) hears of every change through `changed`.
 
 import { el } from './dom.js';
 import { state } from './state.js';
@@ -9,10 +10,11 @@ import { RECOVERABLE, codeOf, isAbort } from './error-hints.js';
 import { showError, clearError } from './error-banner.js';
 import { fmtRate } from './format.js';
 import { addMessage, clearMessages } from './messages.js';
-import { readSettings, systemPrompt } from './settings.js';
+import { requestSettings, systemPrompt } from './settings.js';
 import { addCopyButton, addEditButton, placeRegenerate, rowsFrom } from './message-actions.js';
 
 let generationDone = null; // Promise resolved when the running generation has finished
+let changed = () => {}; // called when state.messages changed (a question, an answer, a cut)
 
 function showUsage(usage) {
   window.__mistral.lastUsage = usage || null;
@@ -26,16 +28,38 @@ function showUsage(usage) {
 // Whether an edit or a regenerate may start now (not while a load or an answer runs).
 const canAsk = () => !!(state.modelInfo && state.engine && !state.generating && !state.loading);
 
-// A message in the page and in state.messages: the row keeps its index there (data-index), and
-// gets its copy (and, for a user's, edit) buttons.
-function showMessage(role, text) {
-  const index = state.messages.length;
-  state.messages.push({ role, content: text });
-  const parts = addMessage(role, text);
+// The row of state.messages[index] gets its index (data-index) and its copy (and, for a
+// user's, edit) buttons.
+function addActions(parts, index) {
   parts.row.dataset.index = String(index);
   addCopyButton(parts.actions, () => state.messages[index]?.content ?? '');
-  if (role === 'user') addEditButton(parts, (t) => editFrom(index, t), canAsk);
+  if (state.messages[index].role === 'user') addEditButton(parts, (t) => editFrom(index, t), canAsk);
+}
+
+// A user's message in the page and in state.messages.
+function showMessage(role, text) {
+  state.messages.push({ role, content: text });
+  const parts = addMessage(role, text);
+  addActions(parts, state.messages.length - 1);
   return parts;
+}
+
+// What is said under an answer: how it ended, and (just after it) its speed.
+function answerNotes(finish, usage = null) {
+  const notes = [];
+  if (finish === 'abort') notes.push('stopped');
+  if (finish === 'length') notes.push('reached the max-tokens limit');
+  if (usage && usage.extra && Number.isFinite(usage.extra.decode_tokens_per_s)) {
+    notes.push(`${usage.completion_tokens ?? '?'} tokens · ${fmtRate(usage.extra.decode_tokens_per_s)} tok/s`);
+  }
+  return notes.join(' · ');
+}
+
+// Regenerate sits under the last answer, whichever it is.
+function placeRegenerateUnderLast() {
+  const lastRow = rowsFrom(state.messages.length - 1)[0];
+  if (state.messages.at(-1)?.role === 'assistant' && lastRow) placeRegenerate(lastRow.querySelector('.msg-actions'), regenerate);
+  else placeRegenerate(null);
 }
 
 // Drops messages `index`.. from the conversation and the page. The next request sends the
@@ -46,35 +70,45 @@ function truncateAt(index) {
   for (const row of rowsFrom(index)) row.remove();
 }
 
+// Each of these first reads the settings: while one is invalid (its error shown at the field),
+// nothing is changed and nothing sent.
 function editFrom(index, text) {
   if (!canAsk() || state.messages[index]?.role !== 'user') return;
+  const sampling = requestSettings();
+  if (!sampling) return;
   clearError();
   truncateAt(index);
   showMessage('user', text);
-  ask();
+  ask(sampling);
 }
 
 // Regenerate: the last answer goes, the same conversation is asked again.
 function regenerate() {
   const last = state.messages.length - 1;
   if (!canAsk() || last < 1 || state.messages[last].role !== 'assistant') return;
+  const sampling = requestSettings();
+  if (!sampling) return;
   clearError();
   truncateAt(last);
-  ask();
+  ask(sampling);
 }
 
 async function send() {
   const text = el.prompt.value.trim();
   if (!text || !canAsk()) return;
+  const sampling = requestSettings();
+  if (!sampling) return;
   clearError();
   el.prompt.value = '';
   autosize();
   showMessage('user', text);
-  await ask();
+  await ask(sampling);
 }
 
-// Streams the answer to state.messages (which ends with a user's message) into a new bubble.
-async function ask() {
+// Streams the answer to state.messages (which ends with a user's message) into a new bubble;
+// `sampling` holds the request's sampling fields.
+async function ask(sampling) {
+  changed(); // the question is kept even if the page goes before the answer
   const text = state.messages[state.messages.length - 1].content;
   const answer = addMessage('assistant', '');
   answer.row.classList.add('streaming');
@@ -92,8 +126,9 @@ async function ask() {
   try {
     const system = systemPrompt();
     const request = {
-      messages: [...(system ? [{ role: 'system', content: system }] : []), ...state.messages],
-      ...readSettings(),
+      // Only role and content: the engine refuses any other message field.
+      messages: [...(system ? [{ role: 'system', content: system }] : []), ...state.messages.map(({ role, content }) => ({ role, content }))],
+      ...sampling,
       stream: true,
     };
     const stream = await engine.chat.completions.create(request);
@@ -119,10 +154,8 @@ async function ask() {
   state.generating = false;
   answer.setText(content, true); // the final text, whatever frame was pending
   if (content) {
-    const index = state.messages.length;
-    state.messages.push({ role: 'assistant', content });
-    answer.row.dataset.index = String(index);
-    addCopyButton(answer.actions, () => state.messages[index]?.content ?? '');
+    state.messages.push({ role: 'assistant', content, ...(finish ? { finish } : {}), ...(notice ? { notice } : {}) });
+    addActions(answer, state.messages.length - 1);
   } else if (failure) {
     // Nothing came back: take the question off (page and conversation) so that it can be
     // edited and sent again.
@@ -130,18 +163,11 @@ async function ask() {
     truncateAt(state.messages.length - 1);
     if (!el.prompt.value) { el.prompt.value = text; autosize(); }
   }
-  // Regenerate sits under the last answer, whichever it is.
-  const lastRow = rowsFrom(state.messages.length - 1)[0];
-  if (state.messages.at(-1)?.role === 'assistant' && lastRow) placeRegenerate(lastRow.querySelector('.msg-actions'), regenerate);
+  placeRegenerateUnderLast();
   if (notice && answer.row.isConnected) answer.showNotice(notice);
-  const notes = [];
-  if (finish === 'abort') notes.push('stopped');
-  if (finish === 'length') notes.push('reached the max-tokens limit');
-  if (usage && usage.extra && Number.isFinite(usage.extra.decode_tokens_per_s)) {
-    notes.push(`${usage.completion_tokens ?? '?'} tokens · ${fmtRate(usage.extra.decode_tokens_per_s)} tok/s`);
-  }
-  answer.meta.textContent = notes.join(' · ');
+  answer.meta.textContent = answerNotes(finish, usage);
   if (usage) showUsage(usage);
+  changed();
 
   if (failure) {
     showError(failure, 'generating');
@@ -160,18 +186,30 @@ export async function stopGeneration() {
   await generationDone;
 }
 
-async function newChat() {
+/**
+ * Shows `messages` (a saved conversation, or [] for a new one) in place of the open one: stops
+ * a running answer first, and resets the engine's KV cache (the next request prefills anew).
+ */
+export async function showConversation(messages) {
   await stopGeneration();
-  state.messages = [];
+  state.messages = messages.map((m) => ({ ...m }));
   placeRegenerate(null);
   clearMessages();
   showUsage(null);
   clearError();
+  state.messages.forEach((m, index) => {
+    const parts = addMessage(m.role, m.content);
+    addActions(parts, index);
+    if (m.role === 'assistant') {
+      if (m.notice) parts.showNotice(m.notice);
+      parts.meta.textContent = answerNotes(m.finish);
+    }
+  });
+  placeRegenerateUnderLast();
   if (state.engine && state.modelInfo) {
-    try { await state.engine.reset(); } catch (err) { showError(err, 'new chat'); }
+    try { await state.engine.reset(); } catch (err) { showError(err, 'switching conversations'); }
   }
   if (!state.loading) setStatus(state.modelInfo ? 'ready' : state.status === 'error' ? 'error' : 'idle');
-  el.prompt.focus({ preventScroll: true });
 }
 
 // The prompt grows with its text, up to 40% of the window.
@@ -180,11 +218,14 @@ function autosize() {
   el.prompt.style.height = `${Math.min(el.prompt.scrollHeight, Math.round(window.innerHeight * 0.4))}px`;
 }
 
-/** Wires Send (and Enter, except on touch screens, where Enter starts a new line), Stop, New chat. */
-export function wireChat() {
+/**
+ * Wires Send (and Enter, except on touch screens, where Enter starts a new line) and Stop;
+ * `onChange` hears of every change to state.messages.
+ */
+export function wireChat({ onChange = () => {} } = {}) {
+  changed = onChange;
   el.composer.addEventListener('submit', (e) => { e.preventDefault(); send(); });
   el.stop.addEventListener('click', () => stopGeneration());
-  el.newChat.addEventListener('click', () => newChat());
   el.prompt.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && !matchMedia('(pointer: coarse)').matches) {
       e.preventDefault();

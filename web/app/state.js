@@ -11,7 +11,10 @@ export const state = {
   loading: null, // { controller, seq } while a load runs
   loadSeq: 0,
   generating: false,
-  messages: [], // {role, content}: the conversation sent to the engine
+  // The open conversation: {role, content} sent to the engine (an answer also keeps its
+  // `finish` and context `notice`, for the page only).
+  messages: [],
+  conversation: null, // the open conversation's record without messages, system prompt and settings (conversations.js)
   status: 'idle',
 };
 
