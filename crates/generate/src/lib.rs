@@ -12,6 +12,11 @@
 //! - [`Conversation`], [`fit_messages`], [`KvHistory`]: the chat state and the context policy
 //!   (reuse the KV prefix, roll a windowed model on, drop the oldest turns of one without).
 //! - [`ChatRequest`], [`CompletionRequest`]: OpenAI request bodies for the server and npm.
+//! - [`SamplingDefaults`]: the sampling settings a GGUF recommends (`general.sampling.*`).
+//!
+//! With the `ts` feature, the request types ([`ChatFields`], [`WireParams`], [`RequestMessage`]),
+//! [`FinishReason`] and [`SamplingDefaults`] derive `ts_rs::TS`: crates/web generates the npm
+//! package's TypeScript declarations from them.
 //!
 //! No GPU or async dependency: everything builds for wasm32 too.
 
@@ -20,6 +25,7 @@ mod conversation;
 mod error;
 mod generation;
 mod kv_history;
+mod model_defaults;
 mod params;
 mod params_wire;
 mod request;
@@ -33,8 +39,10 @@ pub use conversation::{encode_messages, Conversation};
 pub use error::{GenerateError, Result};
 pub use generation::{Generation, Logits, LogitsNeed, Step};
 pub use kv_history::KvHistory;
+pub use model_defaults::{ReadDefaults, SamplingDefaults};
 pub use params::{SamplingParams, MAX_LOGIT_BIAS, MAX_STOPS, MAX_STOP_BYTES, MAX_TOP_LOGPROBS};
-pub use request::{ChatRequest, CompletionRequest, RequestMessage};
+pub use params_wire::WireParams;
+pub use request::{ChatFields, ChatRequest, CompletionRequest, RequestMessage, StreamOptions};
 pub use rng::Rng;
 pub use sampler::{Sampled, Sampler, TokenLogprob};
 pub use stops::{FinishReason, StopSet};

@@ -1,7 +1,9 @@
 //! OpenAI request bodies: `/v1/chat/completions` ([`ChatRequest`]) and `/v1/completions`
 //! ([`CompletionRequest`]), for the server and the browser engine. The request's own fields
 //! are taken out and every other field must be a sampling field ([`SamplingParams`]), so an
-//! unknown or unsupported field (`n: 2`, `tools`, a typo) is an error naming it.
+//! unknown or unsupported field (`n: 2`, `tools`, a typo) is an error naming it. A chat
+//! request's own fields are [`ChatFields`], its sampling fields [`crate::WireParams`]: the npm
+//! package's `ChatCompletionRequest` type is generated from those two.
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -12,12 +14,51 @@ use crate::params::SamplingParams;
 /// A chat message as OpenAI sends it (string content only).
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ChatMessage"))]
 pub struct RequestMessage {
+    /// Who speaks. The chat template decides which roles it takes (and where a system
+    /// message may stand).
+    #[cfg_attr(feature = "ts", ts(type = r#""system" | "user" | "assistant""#))]
     pub role: String,
     pub content: String,
-    /// OpenAI's optional participant name: accepted, not shown to the model.
+    /// OpenAI's participant name: accepted, not shown to the model.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub name: Option<String>,
+}
+
+/// The fields of a chat request besides the sampling ones (OpenAI's names). Absent or `null`
+/// means the default; any other field must be a sampling field, or the request is refused.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(
+    feature = "ts",
+    derive(ts_rs::TS),
+    ts(rename = "ChatRequestFields", optional_fields = nullable)
+)]
+pub struct ChatFields {
+    /// The conversation, oldest first; the answer continues it. At least one message.
+    #[cfg_attr(feature = "ts", ts(optional = false))]
+    pub messages: Vec<RequestMessage>,
+    /// Accepted and ignored: the engine runs the model it loaded.
+    pub model: Option<String>,
+    /// Stream the answer as `chat.completion.chunk`s (default false).
+    pub stream: Option<bool>,
+    /// Accepted for compatibility: the last chunk of a stream carries `usage`.
+    pub stream_options: Option<StreamOptions>,
+    /// One answer per request: only 1 is accepted.
+    #[cfg_attr(feature = "ts", ts(type = "1"))]
+    pub n: Option<u64>,
+    /// OpenAI's end-user id: accepted and ignored.
+    pub user: Option<String>,
+}
+
+/// OpenAI's `stream_options`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields = nullable))]
+pub struct StreamOptions {
+    /// A last chunk with the token counts.
+    pub include_usage: Option<bool>,
 }
 
 impl From<&RequestMessage> for mistral_text::Message {
@@ -51,17 +92,25 @@ pub struct CompletionRequest {
 impl ChatRequest {
     pub fn from_json(json: &str) -> Result<Self> {
         let mut f = Fields::parse(json)?;
-        let messages: Vec<RequestMessage> =
-            f.take("messages")?.ok_or_else(|| missing("messages"))?;
-        if messages.is_empty() {
+        // A struct literal: a field added to ChatFields must be read here too.
+        let fields = ChatFields {
+            messages: f.take("messages")?.ok_or_else(|| missing("messages"))?,
+            model: f.take("model")?,
+            stream: f.take("stream")?,
+            stream_options: f.take("stream_options")?,
+            n: f.take("n")?,
+            user: f.take("user")?,
+        };
+        if fields.messages.is_empty() {
             return Err(GenerateError::InvalidRequest("messages is empty".into()));
         }
+        one_answer(fields.n)?;
         Ok(ChatRequest {
-            model: f.take("model")?,
-            messages,
-            stream: f.take("stream")?.unwrap_or(false),
-            include_usage: f.stream_options()?,
-            sampling: f.common_then_sampling()?,
+            model: fields.model,
+            messages: fields.messages,
+            stream: fields.stream.unwrap_or(false),
+            include_usage: include_usage(fields.stream_options),
+            sampling: f.sampling()?,
         })
     }
 
@@ -75,13 +124,20 @@ impl CompletionRequest {
     pub fn from_json(json: &str) -> Result<Self> {
         let mut f = Fields::parse(json)?;
         let prompt = f.take("prompt")?.ok_or_else(|| missing("prompt"))?;
+        let model = f.take("model")?;
+        let stream = f.take("stream")?.unwrap_or(false);
+        let include_usage = include_usage(f.take("stream_options")?);
+        let echo = f.take("echo")?.unwrap_or(false);
+        one_answer(f.take("n")?)?;
+        // OpenAI's end-user id for abuse monitoring: meaningless locally, harmless to accept.
+        f.take::<String>("user")?;
         Ok(CompletionRequest {
-            model: f.take("model")?,
+            model,
             prompt,
-            stream: f.take("stream")?.unwrap_or(false),
-            include_usage: f.stream_options()?,
-            echo: f.take("echo")?.unwrap_or(false),
-            sampling: f.common_then_sampling()?,
+            stream,
+            include_usage,
+            echo,
+            sampling: f.sampling()?,
         })
     }
 }
@@ -114,33 +170,25 @@ impl Fields {
         }
     }
 
-    fn stream_options(&mut self) -> Result<bool> {
-        #[derive(Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct StreamOptions {
-            #[serde(default)]
-            include_usage: bool,
-        }
-        Ok(self
-            .take::<StreamOptions>("stream_options")?
-            .is_some_and(|o| o.include_usage))
-    }
-
-    /// Fields both endpoints accept, then the sampling fields from what remains.
-    fn common_then_sampling(mut self) -> Result<SamplingParams> {
-        // One answer per request: `n` other than 1 is refused rather than ignored.
-        if let Some(n) = self.take::<u64>("n")? {
-            if n != 1 {
-                return Err(GenerateError::InvalidRequest(format!(
-                    "`n`: only 1 answer per request is supported, got {n}"
-                )));
-            }
-        }
-        // OpenAI's end-user id for abuse monitoring: meaningless locally, harmless to accept.
-        self.take::<String>("user")?;
+    /// What remains must be sampling fields.
+    fn sampling(self) -> Result<SamplingParams> {
         serde_json::from_value(Value::Object(self.0))
             .map_err(|e| GenerateError::InvalidRequest(e.to_string()))
     }
+}
+
+/// One answer per request: `n` other than 1 is refused rather than ignored.
+fn one_answer(n: Option<u64>) -> Result<()> {
+    match n {
+        Some(n) if n != 1 => Err(GenerateError::InvalidRequest(format!(
+            "`n`: only 1 answer per request is supported, got {n}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn include_usage(options: Option<StreamOptions>) -> bool {
+    options.and_then(|o| o.include_usage).unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -149,6 +197,7 @@ mod tests {
 
     #[test]
     fn chat_request_splits_its_fields_from_sampling() {
+        // Every field of ChatFields, under its JSON name.
         let r = ChatRequest::from_json(
             r#"{"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream": true,
                 "stream_options": {"include_usage": true}, "n": 1, "user": "u",

@@ -7,6 +7,7 @@ use serde::Serialize;
 /// Why an answer ended, with OpenAI's names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "EngineFinishReason"))]
 pub enum FinishReason {
     /// An end-of-sequence token or a stop string.
     Stop,
