@@ -12,10 +12,12 @@ use serde::Deserialize;
 use crate::error::{invalid, GenerateError};
 use crate::params::SamplingParams;
 
-/// The sampling fields of a request, as JSON carries them: what [`SamplingParams`] is parsed
-/// from (its `Deserialize` goes through this), and, as `SamplingFields`, the npm package's
-/// request type. Aliases are fields of their own so that both names are declared; giving both
-/// is an error.
+/// The sampling fields of a request: OpenAI's names plus llama.cpp's extensions, with the
+/// same names and ranges as the CLI and its HTTP server. Absent or `null` means the default.
+/// Sampling order: logit bias, penalties, temperature, top-k, top-p, min-p, then the draw.
+///
+/// (In Rust: the JSON shape `SamplingParams` is parsed from. Aliases are fields of their own,
+/// so that both names are declared; giving both is an error.)
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(
@@ -47,7 +49,7 @@ pub struct WireParams {
     repeat_last_n: Option<usize>,
     /// Token id (as a string, as in OpenAI's JSON) to a bias from -100 to 100 added to its
     /// logit before anything else: -100 bans the token, +100 all but forces it.
-    #[cfg_attr(feature = "ts", ts(type = "Record<string, number>"))]
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, number> | null", optional))]
     logit_bias: Option<BTreeMap<String, f32>>,
     /// Seed of the sampler, for reproducible output.
     seed: Option<u64>,

@@ -46,7 +46,7 @@ pub struct ChatFields {
     /// Accepted for compatibility: the last chunk of a stream carries `usage`.
     pub stream_options: Option<StreamOptions>,
     /// One answer per request: only 1 is accepted.
-    #[cfg_attr(feature = "ts", ts(type = "1"))]
+    #[cfg_attr(feature = "ts", ts(type = "1 | null", optional))]
     pub n: Option<u64>,
     /// OpenAI's end-user id: accepted and ignored.
     pub user: Option<String>,

@@ -13,34 +13,49 @@ use mistral_generate::{
 };
 use mistral_text::Tokenizer;
 use serde::Serialize;
+use ts_rs::TS;
 
 use crate::errors::WebResult;
 
-#[derive(Serialize)]
+/// What `step` returns: one token's text and whether the answer is over.
+#[derive(Serialize, TS)]
+#[ts(rename = "EngineStep")]
 pub struct StepOut {
+    /// Text this token completes (may be empty: a piece of a character, or text held back
+    /// while it may begin a stop string).
     pub text: String,
     pub done: bool,
+    /// Why the answer ended, once `done`.
     #[serde(rename = "finishReason")]
     pub finish: Option<FinishReason>,
     /// With `logprobs` in the request: the token's log probability and the best alternatives,
     /// already in OpenAI's shape (the JavaScript layer only has ids, not the vocabulary).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub logprobs: Option<ChatLogprob>,
 }
 
-/// One entry of OpenAI's `choices[].logprobs.content`, plus the token `id` (as llama.cpp's
-/// server gives it): what `logit_bias` takes, and token texts alone can be ambiguous.
-#[derive(Serialize)]
+/// One generated token with its log probability: an entry of OpenAI's
+/// `choices[].logprobs.content`, plus `id`.
+#[derive(Serialize, TS)]
+#[ts(rename = "ChatCompletionTokenLogprob")]
 pub struct ChatLogprob {
+    /// The token id (an extension, as llama.cpp's server gives it): what `logit_bias` takes,
+    /// and token texts alone can be ambiguous.
     pub id: u32,
+    /// The token's text (as decoded alone: a piece of a multi-byte character reads as U+FFFD;
+    /// the end-of-sequence token, reported when it ends the answer, as `""`).
     pub token: String,
+    /// Natural log of its probability, <= 0 (-9999 for a token the model rules out entirely).
     pub logprob: f32,
-    /// UTF-8 bytes of `token` (as the CLI server reports them).
+    /// The UTF-8 bytes of `token` (as the CLI server reports them).
     pub bytes: Vec<u8>,
+    /// The most likely tokens at this position, most likely first (`top_logprobs` of them).
     pub top_logprobs: Vec<TopLogprob>,
 }
 
-#[derive(Serialize)]
+/// One of the most likely tokens at a position (see `ChatCompletionTokenLogprob`).
+#[derive(Serialize, TS)]
 pub struct TopLogprob {
     pub id: u32,
     pub token: String,
@@ -76,12 +91,18 @@ fn named(tok: &Tokenizer, l: &TokenLogprob) -> ChatLogprob {
     }
 }
 
-#[derive(Serialize)]
+/// What `endChat` returns: the completion's token counts and timings.
+#[derive(Serialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "EngineUsage")]
 pub struct Usage {
+    /// Tokens of the prompt (reused ones included).
     pub prompt_tokens: usize,
+    /// Tokens generated.
     pub completion_tokens: usize,
+    /// Time spent on the first step (the prompt's prefill and the first token).
     pub prefill_seconds: f64,
+    /// Time spent on the later steps.
     pub decode_seconds: f64,
 }
 

@@ -6,6 +6,8 @@ use mistral_engine::EngineError;
 use mistral_formats::FormatError;
 use mistral_generate::GenerateError;
 use mistral_text::TextError;
+use serde::Serialize;
+use ts_rs::TS;
 use wasm_bindgen::prelude::*;
 
 /// Shown when the browser has no `navigator.gpu`.
@@ -30,8 +32,22 @@ pub fn webgpu_available() -> bool {
         .is_some_and(|g| !g.is_undefined() && !g.is_null())
 }
 
-/// What went wrong, as the JavaScript API's `MistralError.code`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What went wrong, as `MistralError.code`: the codes of the wasm engine (the npm package adds
+/// those of its JavaScript layer to make `MistralErrorCode`).
+/// - `no-webgpu`: the browser has no WebGPU (`navigator.gpu`);
+/// - `no-adapter`: WebGPU gave no adapter (GPU or driver blocklisted);
+/// - `limits`: the GPU's limits are too small for the model;
+/// - `out-of-memory`: GPU (or wasm) memory ran out;
+/// - `device-lost`: the GPU device was lost; the next loadModel re-creates it;
+/// - `unsupported-file`: not a GGUF file the engine supports (or a server that ignores HTTP
+///   range requests);
+/// - `bad-request`: a malformed request (messages, sampling parameters, load options);
+/// - `context`: the prompt does not fit in the context;
+/// - `no-model`: no model is loaded;
+/// - `internal`: a bug, such as a Rust panic in the engine (the message carries it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "kebab-case")]
+#[ts(rename = "EngineErrorCode")]
 pub enum Code {
     NoWebgpu,
     NoAdapter,
@@ -46,18 +62,12 @@ pub enum Code {
 }
 
 impl Code {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Code::NoWebgpu => "no-webgpu",
-            Code::NoAdapter => "no-adapter",
-            Code::Limits => "limits",
-            Code::OutOfMemory => "out-of-memory",
-            Code::DeviceLost => "device-lost",
-            Code::UnsupportedFile => "unsupported-file",
-            Code::BadRequest => "bad-request",
-            Code::Context => "context",
-            Code::NoModel => "no-model",
-            Code::Internal => "internal",
+    /// The code's name as JavaScript sees it (its serde name: one spelling for the value and
+    /// the generated TypeScript type).
+    pub fn name(self) -> String {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::String(s)) => s,
+            _ => unreachable!("a unit variant serializes as a string"),
         }
     }
 }
@@ -151,7 +161,7 @@ impl From<WebError> for JsValue {
                 let err = js_sys::Error::new(&message);
                 err.set_name("MistralError");
                 // Setting a property on a fresh Error cannot fail.
-                let _ = js_sys::Reflect::set(&err, &"code".into(), &code.as_str().into());
+                let _ = js_sys::Reflect::set(&err, &"code".into(), &code.name().into());
                 err.into()
             }
         }

@@ -11,6 +11,8 @@ mod errors;
 mod info;
 mod loader;
 mod panic;
+#[cfg(test)]
+mod typescript;
 
 use std::rc::Rc;
 use std::sync::Arc;
@@ -23,7 +25,8 @@ use mistral_engine::ops::KvStorage;
 use mistral_engine::{AdapterFacts, GpuContext, KernelChoice};
 use mistral_formats::ModelFile;
 use mistral_text::{ChatTemplate, Tokenizer};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 use wasm_bindgen::prelude::*;
 
 use completion::Completion;
@@ -36,19 +39,48 @@ use mistral_generate::{
 };
 pub use panic::take as take_panic;
 
-/// Options of `loadModel`, as JSON.
-#[derive(Deserialize, Default)]
+/// Options of `loadModel`, as JSON: the part of the npm package's `LoadOptions` the engine
+/// itself takes (`EngineLoadOptions`). Any other field is a `bad-request` error.
+#[derive(Deserialize, Default, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(rename = "EngineLoadOptions", optional_fields)]
 pub struct LoadOptions {
-    /// KV length for models without a sliding window (default: the trained context, at most 4096).
+    /// KV cache length in tokens, for models without a sliding window (default: the model's
+    /// trained context, unless the adapter's largest binding or the KV memory budget allows
+    /// less; `ModelInfo.contextLimit` says which).
     pub context_length: Option<usize>,
-    /// Tokens per prefill step (default: the kernel family's, 32 for cpu and 256 for gpu).
+    /// Tokens per prefill chunk (default: the kernel family's, 32 for `'cpu'` and 256 for
+    /// `'gpu'`).
     pub prefill_chunk: Option<usize>,
-    /// "f32", "f16", or "auto" (default: f16 when an f32 cache would pass 512 MiB).
+    /// Precision of the KV cache on the GPU: `'f32'` (exact), `'f16'` (half the memory, ~7e-4
+    /// relative error in logits) or `'auto'` (default: f16 when an f32 cache would pass 512 MiB,
+    /// e.g. Mistral-7B's 4096-token window). Any other value rejects with `bad-request`.
+    #[ts(type = r#""auto" | KvPrecision"#, optional)]
     pub kv_precision: Option<String>,
-    /// Kernel family: "cpu" (shaped for GPUs implemented on CPUs, e.g. SwiftShader), "gpu"
-    /// (coalesced GEMV, tiled GEMM, for real GPUs) or "auto" (default: the engine's adapter table).
+    /// Which kernel family runs the model: `'cpu'` (shaped for GPUs implemented on CPUs:
+    /// SwiftShader, WARP, lavapipe), `'gpu'` (coalesced matrix-vector products and tiled matrix
+    /// products in workgroup memory, for real GPUs) or `'auto'` (default: `'cpu'` on a software
+    /// or fallback adapter, `'gpu'` otherwise; see `AdapterInfo.kernels`). Both compute the
+    /// same logits up to summation order. Any other value rejects with `bad-request`.
+    #[ts(type = r#""auto" | KernelFamily"#, optional)]
     pub kernels: Option<String>,
+}
+
+/// What `beginChat` returns.
+#[derive(Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename = "EngineChatBegin")]
+pub struct ChatBegin {
+    /// Tokens of the prompt, as fitted to the context.
+    prompt_tokens: usize,
+    /// Of those, the prefix whose keys/values the previous turn left in the KV cache.
+    reused_tokens: usize,
+    /// Old turns left out to fit the context (0 when all fit).
+    dropped_messages: usize,
+    /// Says so in words; only when messages were dropped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    notice: Option<String>,
 }
 
 /// The model and what it needs to chat.
@@ -182,8 +214,7 @@ impl Engine {
     /// prefix shared with the previous turn. A model without a sliding window whose context
     /// the conversation passes drops the oldest turns after the system prompt (the shared
     /// policy of `mistral_generate::fit_messages`); a last message that does not fit alone is a
-    /// context error. Returns `{"promptTokens": n, "reusedTokens": m, "droppedMessages": d}`
-    /// (plus `"notice"` when messages were dropped).
+    /// context error. Returns a [`ChatBegin`] as JSON.
     #[wasm_bindgen(js_name = beginChat)]
     pub fn begin_chat(&mut self, request_json: &str) -> Result<String, JsValue> {
         self.completion = None;
@@ -212,19 +243,17 @@ impl Engine {
             seed,
         )?;
         self.completion = Some(completion);
-        let mut begin = serde_json::json!({
-            "promptTokens": prompt.len(),
-            "reusedTokens": reused,
-            "droppedMessages": fitted.dropped,
-        });
-        if let Some(notice) = fitted.notice {
-            begin["notice"] = notice.into();
-        }
-        Ok(begin.to_string())
+        let begin = ChatBegin {
+            prompt_tokens: prompt.len(),
+            reused_tokens: reused,
+            dropped_messages: fitted.dropped,
+            notice: fitted.notice,
+        };
+        Ok(serde_json::to_string(&begin).unwrap_or_default())
     }
 
-    /// Generates one token of the completion begun by `beginChat`. Returns
-    /// `{"text": "...", "done": bool, "finishReason": null|"stop"|"length"}`.
+    /// Generates one token of the completion begun by `beginChat`. Returns a
+    /// [`completion::StepOut`] as JSON.
     pub async fn step(&mut self) -> Result<String, JsValue> {
         let l = self.loaded.as_mut().ok_or_else(no_model)?;
         let c = self.completion.as_mut().ok_or_else(|| {

@@ -5,12 +5,13 @@ import { digestOption, type ExpectedDigest, splitModelUrl } from './integrity.js
 import { blobReader, type ChunkedReader, type ReadKind, urlReader } from './loader.js';
 import { withUrlLock } from './locks.js';
 import { claimPanicTrap, crashError, type PanicApi, takePanic, watchPanics } from './panics.js';
-import { completionHeader, makeChunk, makeCompletion, makeUsage, type WasmUsage } from './openai.js';
+import { completionHeader, makeChunk, makeCompletion, makeUsage } from './openai.js';
 import { ProgressThrottle } from './progress.js';
 import { normalizeRequest } from './request.js';
+import type { EngineChatBegin, EngineLoadOptions, EngineStep, EngineUsage } from './generated/engine-types.js';
 import type {
   AdapterInfo, ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatCompletionTokenLogprob, ContextNotice, FinishReason,
-  KernelChoice, LoadProgress, ModelInfo,
+  LoadOptions, ModelInfo,
 } from './types.js';
 
 /** The wasm Engine as this layer uses it (wasm-bindgen's declarations may be looser). */
@@ -48,17 +49,9 @@ export interface CoreOptions {
   wasm?: WasmModule;
 }
 
-export interface CoreLoadOptions {
-  cache?: boolean;
-  contextLength?: number;
-  prefillChunk?: number;
-  kvPrecision?: 'auto' | 'f32' | 'f16';
-  kernels?: KernelChoice;
-  sha256?: string;
+export interface CoreLoadOptions extends LoadOptions {
   /** Bytes per range request and cache entry (tests; default 16 MiB). */
   chunkSize?: number;
-  signal?: AbortSignal;
-  onProgress?: (p: LoadProgress) => void;
 }
 
 /** Set to stop one completion between two tokens. */
@@ -95,25 +88,8 @@ function parse<T>(json: unknown, what: string): T {
   }
 }
 
-interface StepResult {
-  text: string;
-  done: boolean;
-  finishReason: 'stop' | 'length' | null;
-  /** With `logprobs` asked (crates/web/src/completion.rs: already in OpenAI's shape). */
-  logprobs?: ChatCompletionTokenLogprob;
-}
-
-/** What `beginChat` returns (crates/web/src/lib.rs). */
-interface BeginResult {
-  promptTokens: number;
-  reusedTokens: number;
-  /** Old turns left out to fit the context (absent from older wasm builds: 0). */
-  droppedMessages?: number;
-  notice?: string;
-}
-
-function contextNotice(b: BeginResult): ContextNotice {
-  const c: ContextNotice = { dropped_messages: b.droppedMessages ?? 0 };
+function contextNotice(b: EngineChatBegin): ContextNotice {
+  const c: ContextNotice = { dropped_messages: b.droppedMessages };
   if (typeof b.notice === 'string' && b.notice.length > 0) c.notice = b.notice;
   return c;
 }
@@ -285,7 +261,7 @@ export class EngineCore {
           break;
       }
     };
-    const wasmOptions: Record<string, number | string> = {};
+    const wasmOptions: EngineLoadOptions = {};
     if (opts.contextLength !== undefined) wasmOptions.contextLength = opts.contextLength;
     if (opts.prefillChunk !== undefined) wasmOptions.prefillChunk = opts.prefillChunk;
     if (opts.kvPrecision !== undefined) wasmOptions.kvPrecision = opts.kvPrecision;
@@ -332,7 +308,7 @@ export class EngineCore {
     }
     return this.exclusive(async () => {
       const info = this.requireModel();
-      let begin: BeginResult;
+      let begin: EngineChatBegin;
       try {
         begin = parse(this.engine.beginChat(wasmRequest), 'beginChat result');
       } catch (e) {
@@ -355,7 +331,7 @@ export class EngineCore {
       try {
         onChunk?.(makeChunk(header, { role: 'assistant', content: '' }));
         while (!handle.aborted) {
-          const step = parse<StepResult>(await this.guard(this.engine.step()), 'step result');
+          const step = parse<EngineStep>(await this.guard(this.engine.step()), 'step result');
           if (wantLogprobs && step.logprobs) {
             logprobs.push(step.logprobs);
             unsent.push(step.logprobs);
@@ -380,7 +356,7 @@ export class EngineCore {
       this.current = null;
       let usage;
       try {
-        usage = makeUsage(parse<WasmUsage>(this.engine.endChat(), 'usage'), begin.reusedTokens);
+        usage = makeUsage(parse<EngineUsage>(this.engine.endChat(), 'usage'), begin.reusedTokens);
       } catch (e) {
         throw this.fail(e);
       }

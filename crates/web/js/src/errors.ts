@@ -1,23 +1,11 @@
-/** Why an operation failed: the codes of the wasm engine plus those of the JS layer. */
+import type { EngineErrorCode } from './generated/engine-types.js';
+
+/**
+ * Why an operation failed: the wasm engine's codes ({@link EngineErrorCode}, generated from the
+ * Rust side) plus those of the JavaScript layer.
+ */
 export type MistralErrorCode =
-  /** The browser has no WebGPU (`navigator.gpu`). */
-  | 'no-webgpu'
-  /** WebGPU gave no adapter (GPU or driver blocklisted). */
-  | 'no-adapter'
-  /** The GPU's limits are too small for the model. */
-  | 'limits'
-  /** GPU (or wasm) memory ran out. */
-  | 'out-of-memory'
-  /** The GPU device was lost; the next loadModel re-creates it. */
-  | 'device-lost'
-  /** Not a GGUF file the engine supports (or a server that ignores HTTP range requests). */
-  | 'unsupported-file'
-  /** A malformed request (messages, sampling parameters). */
-  | 'bad-request'
-  /** The prompt does not fit in the context. */
-  | 'context'
-  /** No model is loaded. */
-  | 'no-model'
+  | EngineErrorCode
   /** Fetching the model failed (HTTP error, CORS, offline). */
   | 'network'
   /** Not enough browser storage to cache the model. */
@@ -31,15 +19,17 @@ export type MistralErrorCode =
   /** The file's SHA-256 is not the expected one (its cached copy was deleted). */
   | 'integrity'
   /** The worker stopped answering and was terminated (a chat template or model that never finishes?). */
-  | 'unresponsive'
-  /** A bug, such as a Rust panic in the engine (the message carries it). */
-  | 'internal';
+  | 'unresponsive';
 
-const CODES: ReadonlySet<string> = new Set<MistralErrorCode>([
-  'no-webgpu', 'no-adapter', 'limits', 'out-of-memory', 'device-lost', 'unsupported-file',
-  'bad-request', 'context', 'no-model', 'network', 'quota', 'aborted', 'worker', 'file-changed',
-  'integrity', 'unresponsive', 'internal',
-]);
+export type { EngineErrorCode };
+
+// Every code once: the compiler rejects a missing or unknown key, so this list follows the type.
+const CODE_LIST: Record<MistralErrorCode, true> = {
+  'no-webgpu': true, 'no-adapter': true, 'limits': true, 'out-of-memory': true, 'device-lost': true, 'unsupported-file': true,
+  'bad-request': true, 'context': true, 'no-model': true, 'network': true, 'quota': true, 'aborted': true, 'worker': true,
+  'file-changed': true, 'integrity': true, 'unresponsive': true, 'internal': true,
+};
+const CODES: ReadonlySet<string> = new Set(Object.keys(CODE_LIST));
 
 /** Every error of mistral-wgpu: switch on `code`. */
 export class MistralError extends Error {

@@ -1,10 +1,11 @@
 // mistral-wgpu: Mistral-family GGUF models in the browser on WebGPU, with an OpenAI-shaped API.
 export { createEngine } from './client.js';
-export { MistralError, type MistralErrorCode } from './errors.js';
+export { MistralError, type EngineErrorCode, type MistralErrorCode } from './errors.js';
 export { isModelCached, deleteCachedModel, cachedModels } from './cache.js';
 export { downloadModel, type DownloadOptions } from './download.js';
 export type {
   AdapterInfo,
+  AdapterLimits,
   CachedModel,
   ChatCompletion,
   ChatCompletionChunk,
@@ -17,16 +18,24 @@ export type {
   ChatCompletionTokenLogprob,
   ChatCompletions,
   ChatMessage,
+  ChatRequestFields,
   ChatRole,
   CompletionUsage,
+  ContextLimit,
   ContextNotice,
   CreateEngineOptions,
   FinishReason,
   KernelChoice,
   KernelFamily,
+  KvPrecision,
+  KvPrecisionChoice,
   LoadOptions,
   LoadPhase,
   LoadProgress,
   MistralEngine,
   ModelInfo,
+  SamplingDefaults,
+  SamplingFields,
+  StreamOptions,
+  TopLogprob,
 } from './types.js';

@@ -1,4 +1,5 @@
 // OpenAI-shaped results: chat.completion and chat.completion.chunk objects.
+import type { EngineUsage } from './generated/engine-types.js';
 import type {
   ChatCompletion, ChatCompletionChunk, ChatCompletionChunkDelta, ChatCompletionLogprobs, CompletionUsage, ContextNotice, FinishReason,
 } from './types.js';
@@ -12,20 +13,12 @@ export function completionId(): string {
   return `chatcmpl-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
-/** What the wasm's endChat() reports. */
-export interface WasmUsage {
-  promptTokens: number;
-  completionTokens: number;
-  prefillSeconds: number;
-  decodeSeconds: number;
-}
-
 function rate(tokens: number, seconds: number): number {
   return seconds > 0 && tokens > 0 ? tokens / seconds : 0;
 }
 
 /** OpenAI usage; `reusedTokens` (KV prefix kept from the previous turn) were not prefilled. */
-export function makeUsage(u: WasmUsage, reusedTokens = 0): CompletionUsage {
+export function makeUsage(u: EngineUsage, reusedTokens = 0): CompletionUsage {
   return {
     prompt_tokens: u.promptTokens,
     completion_tokens: u.completionTokens,

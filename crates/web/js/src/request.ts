@@ -2,6 +2,7 @@
 // Rust side (crates/generate/src/request.rs `ChatRequest`): an unknown or unsupported field is a
 // bad-request error naming it, never silently dropped (issue 10): a caller asking for something
 // the engine does not do (`tools`, `n: 2`, a typo) must learn it.
+import type { ChatRequestFields } from './generated/engine-types.js';
 import type { ChatCompletionRequest, ChatMessage } from './types.js';
 import { bad, normalizeSampling, SAMPLING_FIELDS, type WasmSampling } from './sampling.js';
 
@@ -17,8 +18,12 @@ const ROLES = new Set(['system', 'user', 'assistant']);
  * id) and `stream_options` (the last chunk always carries usage) are accepted and not needed
  * further; `n` must be 1.
  */
-const REQUEST_FIELDS = new Set(['messages', 'stream', 'stream_options', 'model', 'n', 'user']);
-const MESSAGE_FIELDS = new Set(['role', 'content', 'name']);
+const REQUEST_FIELD_LIST: Record<keyof ChatRequestFields, true> = {
+  messages: true, stream: true, stream_options: true, model: true, n: true, user: true,
+};
+const REQUEST_FIELDS: ReadonlySet<string> = new Set(Object.keys(REQUEST_FIELD_LIST));
+const MESSAGE_FIELD_LIST: Record<keyof ChatMessage, true> = { role: true, content: true, name: true };
+const MESSAGE_FIELDS: ReadonlySet<string> = new Set(Object.keys(MESSAGE_FIELD_LIST));
 
 function unknownField(key: string, where: string): never {
   throw bad(`unknown field \`${key}\`${where} (mistral-wgpu does not support it; see the README's list of request fields)`);

@@ -3,25 +3,23 @@
 // plus llama.cpp's extensions, the same ranges, the same aliases. Checking here too means a
 // bad request fails at once with a message naming the field, before the worker round trip;
 // the wasm engine checks again (it is the authority, e.g. logit_bias ids against the vocabulary).
+// The field names come from the generated SamplingFields type: a field added on the Rust side
+// fails to compile here until it is handled.
 import { MistralError } from './errors.js';
+import type { SamplingFields } from './generated/engine-types.js';
 
-/** Sampling fields as the wasm's `beginChat` takes them (canonical names, absent = default). */
-export interface WasmSampling {
-  temperature?: number;
-  top_p?: number;
-  top_k?: number;
-  min_p?: number;
-  repetition_penalty?: number;
-  presence_penalty?: number;
-  frequency_penalty?: number;
-  penalty_last_n?: number;
-  logit_bias?: Record<string, number>;
-  seed?: number;
+/** llama.cpp's and OpenAI's other names for three fields. */
+type Alias = 'repeat_penalty' | 'repeat_last_n' | 'max_completion_tokens';
+type Canonical = Exclude<keyof SamplingFields, Alias>;
+
+/**
+ * Sampling fields as the wasm's `beginChat` takes them: canonical names, absent = default, `stop`
+ * as a list and `logprobs` as a flag (with `top_logprobs`).
+ */
+export type WasmSampling = Omit<{ [K in Canonical]?: NonNullable<SamplingFields[K]> }, 'stop' | 'logprobs'> & {
   stop?: string[];
-  max_tokens?: number;
   logprobs?: boolean;
-  top_logprobs?: number;
-}
+};
 
 // Limits of crates/generate/src/params.rs.
 const MAX_STOPS = 16;
@@ -32,18 +30,22 @@ const MAX_BIAS_ENTRIES = 1 << 16;
 const MAX_TOKENS_LIMIT = 1 << 24;
 const MAX_U32 = 0xffff_ffff;
 
-/** Alias to canonical name (serde `alias` in params_wire.rs). */
-const ALIASES: Record<string, keyof WasmSampling> = {
+/** Alias to canonical name (params_wire.rs `one_of`). */
+const ALIASES: Record<string, Canonical> = {
   repeat_penalty: 'repetition_penalty',
   repeat_last_n: 'penalty_last_n',
   max_completion_tokens: 'max_tokens',
+} satisfies Record<Alias, Canonical>;
+
+// Every field once: the compiler rejects a missing or unknown key, so this follows SamplingFields.
+const FIELD_LIST: Record<keyof SamplingFields, true> = {
+  temperature: true, top_p: true, top_k: true, min_p: true, repetition_penalty: true, repeat_penalty: true,
+  presence_penalty: true, frequency_penalty: true, penalty_last_n: true, repeat_last_n: true, logit_bias: true, seed: true,
+  stop: true, max_tokens: true, max_completion_tokens: true, logprobs: true, top_logprobs: true,
 };
 
 /** Every sampling field name a request may use, aliases included. */
-export const SAMPLING_FIELDS: ReadonlySet<string> = new Set([
-  'temperature', 'top_p', 'top_k', 'min_p', 'repetition_penalty', 'presence_penalty', 'frequency_penalty',
-  'penalty_last_n', 'logit_bias', 'seed', 'stop', 'max_tokens', 'logprobs', 'top_logprobs', ...Object.keys(ALIASES),
-]);
+export const SAMPLING_FIELDS: ReadonlySet<string> = new Set(Object.keys(FIELD_LIST));
 
 export function bad(message: string): MistralError {
   return new MistralError('bad-request', message);
@@ -56,7 +58,7 @@ const range = (lo: number, hi: number, loOpen = false): Check => (n) => n <= hi 
 const intRange = (lo: number, hi: number): Check => (n) => Number.isInteger(n) && n >= lo && n <= hi;
 
 /** `[check, what the message says]` per numeric field. */
-const NUMBERS: Array<[keyof WasmSampling, Check, string]> = [
+const NUMBERS: Array<[Canonical, Check, string]> = [
   ['temperature', range(0, 100), 'a number from 0 (greedy) to 100'],
   ['top_p', range(0, 1, true), 'a number above 0 and at most 1'],
   ['top_k', intRange(0, Number.MAX_SAFE_INTEGER), 'an integer >= 0 (0: no limit)'],

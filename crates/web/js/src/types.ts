@@ -1,4 +1,19 @@
 // The public types of mistral-wgpu. Chat types follow OpenAI's Chat Completions API (and WebLLM).
+//
+// Every type that crosses the wasm boundary (model and adapter info, the engine's load options,
+// the request fields Rust validates, results, error codes) is generated from its Rust definition
+// into ./generated/engine-types.ts (crates/web/src/typescript.rs; a Rust test keeps it current).
+// This file re-exports those and adds only what JavaScript alone has: callbacks, AbortSignal,
+// caching, the engine interface and the OpenAI objects the JavaScript layer assembles.
+import type {
+  AdapterInfo, AdapterLimits, ChatCompletionTokenLogprob, ChatMessage, ChatRequestFields, ContextLimit, EngineFinishReason,
+  EngineLoadOptions, KernelFamily, KvPrecision, ModelInfo, SamplingDefaults, SamplingFields, StreamOptions, TopLogprob,
+} from './generated/engine-types.js';
+
+export type {
+  AdapterInfo, AdapterLimits, ChatCompletionTokenLogprob, ChatMessage, ChatRequestFields, ContextLimit, KernelFamily, KvPrecision,
+  ModelInfo, SamplingDefaults, SamplingFields, StreamOptions, TopLogprob,
+};
 
 /** Options of {@link createEngine}. */
 export interface CreateEngineOptions {
@@ -18,8 +33,11 @@ export interface CreateEngineOptions {
   watchdogMs?: number;
 }
 
-/** Options of {@link MistralEngine.loadModel}. */
-export interface LoadOptions {
+/**
+ * Options of {@link MistralEngine.loadModel}: the engine's own (`contextLength`, `prefillChunk`,
+ * `kvPrecision`, `kernels`) plus how the file is fetched.
+ */
+export interface LoadOptions extends EngineLoadOptions {
   /** Called during loading, about 10 times a second at most. */
   onProgress?: (progress: LoadProgress) => void;
   /** Aborting rejects the load with a `MistralError` of code `"aborted"`. */
@@ -29,24 +47,6 @@ export interface LoadOptions {
    * resumes where it stopped, and later visits load with no network request at all.
    */
   cache?: boolean;
-  /** KV cache length in tokens (default: the model's, capped by the engine to fit the GPU). */
-  contextLength?: number;
-  /** Tokens per prefill chunk (default: the kernel family's, 32 for `'cpu'` and 256 for `'gpu'`). */
-  prefillChunk?: number;
-  /**
-   * Precision of the KV cache on the GPU: `'f32'` (exact), `'f16'` (half the memory, ~7e-4
-   * relative error in logits) or `'auto'` (default: f16 when an f32 cache would pass 512 MiB,
-   * e.g. Mistral-7B's 4096-token window).
-   */
-  kvPrecision?: 'auto' | 'f32' | 'f16';
-  /**
-   * Which kernel family runs the model: `'cpu'` (shaped for GPUs implemented on CPUs:
-   * SwiftShader, WARP, lavapipe), `'gpu'` (coalesced matrix-vector products and tiled matrix
-   * products in workgroup memory, for real GPUs) or `'auto'` (default: `'cpu'` on a software
-   * or fallback adapter, `'gpu'` otherwise; see {@link AdapterInfo.kernels}). Both compute the
-   * same logits up to summation order. Any other value rejects with `bad-request`.
-   */
-  kernels?: KernelChoice;
   /**
    * The file's SHA-256 (64 hex digits). Without it, a `#sha256=<hex>` fragment of the URL, or a
    * digest the server states (`Repr-Digest`/`Digest: sha-256=`, `X-Linked-Etag`, Hugging Face's
@@ -56,10 +56,10 @@ export interface LoadOptions {
   sha256?: string;
 }
 
-/** The two kernel families (see {@link LoadOptions.kernels}). */
-export type KernelFamily = 'cpu' | 'gpu';
-/** A kernel family, or `'auto'` for the engine's pick for the adapter. */
-export type KernelChoice = 'auto' | KernelFamily;
+/** A kernel family, or `'auto'` for the engine's pick for the adapter (see {@link LoadOptions.kernels}). */
+export type KernelChoice = NonNullable<EngineLoadOptions['kernels']>;
+/** A KV precision, or `'auto'` (see {@link LoadOptions.kvPrecision}). */
+export type KvPrecisionChoice = NonNullable<EngineLoadOptions['kvPrecision']>;
 
 /** `wait`: another tab (or worker) is loading the same URL; this load goes on from the cache after it. */
 export type LoadPhase = 'wait' | 'header' | 'download' | 'cache' | 'compile' | 'upload' | 'ready';
@@ -73,73 +73,7 @@ export interface LoadProgress {
   text: string;
 }
 
-/** The GPU adapter the engine runs on. */
-export interface AdapterInfo {
-  name: string;
-  backend: string;
-  deviceType: string;
-  driver: string;
-  features: string[];
-  limits: {
-    maxBufferSize: number;
-    maxStorageBufferBindingSize: number;
-    maxStorageBuffersPerShaderStage: number;
-    maxComputeWorkgroupStorageSize: number;
-  };
-  /** The kernel family `kernels: 'auto'` picks on this adapter. */
-  kernels: KernelFamily;
-  /** Why, e.g. `"the adapter is a CPU implementation"`. */
-  kernelsReason: string;
-}
-
-/** The loaded model. */
-export interface ModelInfo {
-  name: string;
-  architecture: string;
-  quantization: string;
-  parameters: number;
-  fileBytes: number;
-  vocabSize: number;
-  /** The context the model was trained for (what the file says). */
-  contextLength: number;
-  /** Tokens the engine can attend to: the sliding window, or the KV cache length without one. */
-  usableContext: number;
-  /**
-   * What set the context's length: `"trained"` (the model's own), `"window"` (a sliding window:
-   * conversations roll on), `"requested"` (the `contextLength` load option), `"binding"` (the
-   * adapter's largest storage binding) or `"budget"` (the KV memory budget: a quarter of the
-   * weights' bytes, 512 MiB to 2 GiB; WebGPU tells no GPU memory size).
-   */
-  contextLimit: 'trained' | 'window' | 'requested' | 'binding' | 'budget';
-  /** Sliding attention window in tokens, or null when the model attends to the whole context. */
-  slidingWindow: number | null;
-  nLayers: number;
-  dim: number;
-  /** GPU memory the model's buffers take, in bytes. */
-  gpuBytes: number;
-  /** Precision of the KV cache: "f32" or "f16". */
-  kvPrecision: string;
-  /**
-   * The chat template's source text (Jinja) the engine renders conversations with: the file's,
-   * or the engine's default (Mistral v1) when the file has none; `null` only if neither exists.
-   */
-  chatTemplate: string | null;
-  /** True when the file has no chat template and the engine's default is used. */
-  chatTemplateBuiltin: boolean;
-  /** The kernel family the model runs on (see {@link LoadOptions.kernels}). */
-  kernels: KernelFamily;
-  /** Why, e.g. `"the adapter is a CPU implementation"` or `"forced by the kernels load option"`. */
-  kernelsReason: string;
-}
-
-export type ChatRole = 'system' | 'user' | 'assistant';
-
-export interface ChatMessage {
-  role: ChatRole;
-  content: string;
-  /** OpenAI's participant name: accepted, not shown to the model. */
-  name?: string;
-}
+export type ChatRole = ChatMessage['role'];
 
 /**
  * OpenAI's Chat Completions request, with llama.cpp's extensions (`top_k`, `min_p`,
@@ -148,68 +82,17 @@ export interface ChatMessage {
  * with a `bad-request` error naming it. Sampling order: logit bias, penalties, temperature,
  * top-k, top-p, min-p, then the draw.
  */
-export interface ChatCompletionRequest {
-  messages: ChatMessage[];
-  /** 0 to 100, default 0.7; 0 samples greedily. */
-  temperature?: number | null;
-  /** Nucleus sampling mass, in (0, 1], default 1. */
-  top_p?: number | null;
-  /** Keep the k most likely tokens; default 40, 0 = no limit. */
-  top_k?: number | null;
-  /** Drop tokens less likely than min_p times the most likely one; 0 to 1, default 0. */
-  min_p?: number | null;
-  /**
-   * llama.cpp's repeat penalty over the last `penalty_last_n` tokens (prompt and answer): a
-   * positive logit is divided by it, a negative one multiplied. (0, 10], default 1 (off).
-   */
-  repetition_penalty?: number | null;
-  /** Alias of {@link repetition_penalty} (llama.cpp's name); give one or the other. */
-  repeat_penalty?: number | null;
-  /** OpenAI's: subtracted once from the logit of every token in the window. -2 to 2, default 0. */
-  presence_penalty?: number | null;
-  /** OpenAI's: subtracted once per occurrence in the window. -2 to 2, default 0. */
-  frequency_penalty?: number | null;
-  /** The window the penalties look at, in tokens; default 64, 0 = penalties off. */
-  penalty_last_n?: number | null;
-  /** Alias of {@link penalty_last_n} (llama.cpp's name). */
-  repeat_last_n?: number | null;
-  /**
-   * Token id (as a string, as in OpenAI's JSON) to a bias from -100 to 100 added to its logit
-   * before anything else: -100 bans the token, +100 all but forces it.
-   */
-  logit_bias?: Record<string, number> | null;
-  /** Seed of the sampler, for reproducible output. */
-  seed?: number | null;
-  /** Most tokens to generate (default: the rest of the context; 512 for a model with a sliding window). */
-  max_tokens?: number | null;
-  /** Alias of {@link max_tokens} (OpenAI's newer name). */
-  max_completion_tokens?: number | null;
-  /** Generation stops before any of these strings (at most 16), which are not returned. */
-  stop?: string | string[] | null;
-  /**
-   * Per-token log probabilities in `choices[0].logprobs.content` (the model's own
-   * distribution, before bias, penalties and temperature). The legacy `logprobs: n` means
-   * `logprobs: true, top_logprobs: n`.
-   */
-  logprobs?: boolean | number | null;
-  /** With `logprobs: true`: this many most likely alternatives per token, 0 to 20 (default 0). */
-  top_logprobs?: number | null;
-  stream?: boolean | null;
-  /** Accepted for compatibility: the last chunk always carries `usage`. */
-  stream_options?: { include_usage?: boolean | null } | null;
-  /** Accepted and ignored: the engine runs the model it loaded. */
-  model?: string | null;
-  /** One answer per request: only 1 is accepted. */
-  n?: 1 | null;
-  /** OpenAI's end-user id: accepted and ignored. */
-  user?: string | null;
-}
+export interface ChatCompletionRequest extends ChatRequestFields, SamplingFields {}
 
 export type ChatCompletionRequestStreaming = ChatCompletionRequest & { stream: true };
 export type ChatCompletionRequestNonStreaming = ChatCompletionRequest & { stream?: false | null };
 
-/** `"abort"` when {@link MistralEngine.abort} (or leaving a `for await` loop) stopped generation. */
-export type FinishReason = 'stop' | 'length' | 'abort';
+/**
+ * Why the answer ended: `"stop"` (an end-of-sequence token or a stop string), `"length"`
+ * (`max_tokens` reached, or the context of a model without a sliding window is full) or
+ * `"abort"` ({@link MistralEngine.abort}, or leaving a `for await` loop, stopped generation).
+ */
+export type FinishReason = EngineFinishReason | 'abort';
 
 export interface CompletionUsage {
   prompt_tokens: number;
@@ -226,23 +109,6 @@ export interface CompletionUsage {
 export interface ChatCompletionMessage {
   role: 'assistant';
   content: string;
-}
-
-/** One generated token with its log probability (OpenAI's shape, plus `id`). */
-export interface ChatCompletionTokenLogprob {
-  /** The token id (an extension, as llama.cpp's server gives it): what `logit_bias` takes. */
-  id: number;
-  /**
-   * The token's text (as decoded alone: a piece of a multi-byte character reads as U+FFFD; the
-   * end-of-sequence token, reported when it ends the answer, as `""`).
-   */
-  token: string;
-  /** Natural log of its probability, <= 0 (-9999 for a token the model rules out entirely). */
-  logprob: number;
-  /** The UTF-8 bytes of `token`. */
-  bytes: number[] | null;
-  /** The most likely tokens at this position, most likely first (`top_logprobs` of them). */
-  top_logprobs: Array<{ id: number; token: string; logprob: number; bytes: number[] | null }>;
 }
 
 /** `choices[0].logprobs` when the request asked for `logprobs`, else `null`. */

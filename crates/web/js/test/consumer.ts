@@ -3,7 +3,9 @@
 import {
   createEngine, MistralError, isModelCached, deleteCachedModel, cachedModels, downloadModel,
   type CachedModel, type DownloadOptions,
-  type ChatCompletion, type ChatCompletionChunk, type ChatCompletionTokenLogprob, type KernelChoice, type KernelFamily, type LoadProgress, type MistralEngine, type MistralErrorCode, type ModelInfo,
+  type ChatCompletion, type ChatCompletionChunk, type ChatCompletionRequest, type ChatCompletionTokenLogprob, type ContextLimit, type EngineErrorCode,
+  type KernelChoice, type KernelFamily, type KvPrecision, type KvPrecisionChoice, type LoadProgress, type MistralEngine, type MistralErrorCode,
+  type ModelInfo, type SamplingDefaults, type TopLogprob,
 } from 'mistral-wgpu';
 
 const MODEL_URL = 'https://huggingface.co/TheBloke/Mistral-7B-Instruct-v0.2-GGUF/resolve/main/mistral-7b-instruct-v0.2.Q4_K_M.gguf';
@@ -51,6 +53,15 @@ export async function main(file?: File): Promise<void> {
     kernels: 'auto',
   });
   const family: KernelFamily = info.kernels;
+  const kv: KvPrecision = info.kvPrecision;
+  const kvChoice: KvPrecisionChoice = Math.random() < 0.5 ? 'auto' : kv;
+  const limit: ContextLimit = info.contextLimit;
+  // The model's recommended sampling settings are request fields: spread them into a request.
+  const defaults: SamplingDefaults = info.samplingDefaults;
+  const seeded: ChatCompletionRequest = { messages: [{ role: 'user', content: 'Hi' }], ...defaults, seed: 1 };
+  const engineCode: EngineErrorCode = 'no-model';
+  const anyCode: MistralErrorCode = engineCode;
+  console.log(kvChoice, limit, defaults.temperature ?? 'engine default', defaults.top_k, info.warnings.join('; '), seeded.messages.length, anyCode);
   const choice: KernelChoice = Math.random() < 0.5 ? 'gpu' : family;
   console.log(info.name, info.quantization, info.contextLength, info.usableContext, info.kvPrecision, info.slidingWindow ?? 'none', info.gpuBytes,
     family, info.kernelsReason, choice);
@@ -100,7 +111,7 @@ export async function main(file?: File): Promise<void> {
     top_logprobs: 2,
   });
   const tokens: ChatCompletionTokenLogprob[] = completion.choices[0]?.logprobs?.content ?? [];
-  for (const t of tokens) console.log(t.id, t.token, t.logprob, t.bytes, t.top_logprobs.map((a) => `${a.id}:${a.token}:${a.logprob}`));
+  for (const t of tokens) console.log(t.id, t.token, t.logprob, t.bytes, t.top_logprobs.map((a: TopLogprob) => `${a.id}:${a.token}:${a.logprob}`));
   const dropped: number = completion.dropped_messages;
   console.log(dropped, completion.notice ?? '');
   const text: string = completion.choices[0]?.message.content ?? '';
