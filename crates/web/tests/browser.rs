@@ -92,6 +92,47 @@ fn model_info(e: &Engine) -> serde_json::Value {
     serde_json::from_str(&e.model_info().expect("a model is loaded")).unwrap()
 }
 
+/// The fixture with llama.cpp's recommended-sampling keys added: a valid temperature and a
+/// top_k out of range (llama.cpp's -1).
+fn with_sampling_keys(bytes: &[u8]) -> Vec<u8> {
+    use mistral_formats::gguf::{GgufFile, GgufWriter, MetadataValue};
+    let gguf = GgufFile::read(bytes).unwrap();
+    let mut w = GgufWriter::new();
+    w.metadata = gguf.metadata.clone();
+    w.metadata
+        .set("general.sampling.temp", MetadataValue::F32(0.5));
+    w.metadata
+        .set("general.sampling.top_k", MetadataValue::I32(-1));
+    for t in &gguf.tensors {
+        let data = gguf.tensor_bytes(bytes, t).unwrap();
+        w.add_tensor(&t.name, &t.dims, t.ty, data).unwrap();
+    }
+    w.to_bytes().unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn the_files_sampling_settings_reach_model_info() {
+    let mut e = engine_with(&LoadOptions::default()).await;
+    let plain = model_info(&e);
+    assert_eq!(plain["samplingDefaults"], serde_json::json!({}), "{plain}");
+    assert_eq!(plain["warnings"], serde_json::json!([]), "{plain}");
+    e.load_bytes(with_sampling_keys(Q8_0), &LoadOptions::default())
+        .await
+        .map_err(wasm_bindgen::JsValue::from)
+        .unwrap();
+    let info = model_info(&e);
+    assert_eq!(
+        info["samplingDefaults"],
+        serde_json::json!({"temperature": 0.5}),
+        "the valid key, under its request name; the bad one left out: {info}"
+    );
+    let warnings = info["warnings"].to_string();
+    assert!(
+        warnings.contains("general.sampling.top_k: ignored"),
+        "{warnings}"
+    );
+}
+
 #[wasm_bindgen_test]
 async fn decode_equals_chunked_prefill() {
     decode_equals_chunked_prefill_with(LoadOptions::default()).await;
