@@ -22,6 +22,10 @@
 //   conversation (the open one aria-current; conversation-open / -rename / -delete, export-markdown,
 //   export-json in it), [data-testid=conversations-note] (not saved, storage full),
 //   [data-testid=stats] the last tokens/s;
+//   [data-testid=cached-model] one per model stored in this browser (data-url, data-complete;
+//   [data-testid=delete-model] in it), [data-testid=storage] used/quota/persistence,
+//   [data-testid=download-only] (URL form), [data-testid=download-progress|cancel-download],
+//   [data-testid=offline-state] (data-state "ready" once sw.js keeps the page), [data-testid=update];
 //   window.__mistral = { engine, lastUsage, modelInfo, adapterInfo, useWorker }.
 //
 // The parts (web/app/), each wired here or used by the others:
@@ -35,7 +39,11 @@
 //   info-panel.js     the model & GPU facts
 //   engine.js         starting and replacing the engine
 //   loading.js        loading (progress, Cancel), unloading, restart with reload
-//   presets.js        the preset models, their cache badges, the storage note
+//   presets.js        the preset models, their cache badges, Download and Delete
+//   cached-models.js  what the model cache holds, handed to every view of it on each refresh
+//   models.js         every stored model (size, complete/partial, date; Load, Resume, Delete), storage
+//   download-only.js  downloading a model into the cache without loading it, with Cancel
+//   offline.js        the service worker (sw.js: the page offline), network state, update and reload
 //   confirm-load.js   asking before downloading a URL the page did not choose
 //   model-sources.js  URL form, file input, drag and drop
 //   messages.js       the message list, its scrolling, answers' notices
@@ -56,7 +64,11 @@ import { showError, wireErrorBanner } from './app/error-banner.js';
 import { startEngine } from './app/engine.js';
 import { loadModel, restartEngine, wireLoadControls } from './app/loading.js';
 import { wireModelSources } from './app/model-sources.js';
-import { renderPresets, refreshCached, isPreset } from './app/presets.js';
+import { renderPresets, isPreset } from './app/presets.js';
+import { refreshCached } from './app/cached-models.js';
+import { wireStoredModels } from './app/models.js';
+import { downloadOnly, wireDownloadOnly } from './app/download-only.js';
+import { initOffline } from './app/offline.js';
 import { confirmLoad } from './app/confirm-load.js';
 import { wireChat } from './app/chat.js';
 import { initSettings } from './app/settings.js';
@@ -68,12 +80,17 @@ wireLoadControls();
 // shown): a crafted ?model= link must not make the page fetch and store gigabytes from anywhere.
 const loadOrAsk = (source) => (typeof source === 'string' && !isPreset(source) ? confirmLoad(source, loadModel) : loadModel(source));
 wireModelSources(loadOrAsk);
+// Download only: a preset at once, any other URL after the same confirmation as a load.
+wireDownloadOnly((url) => (isPreset(url) ? downloadOnly(url) : confirmLoad(url, downloadOnly, { loadAfter: false })));
+// A stored model loads without asking: the user confirmed it when it was downloaded.
+wireStoredModels(loadModel);
+initOffline();
 wireChat({ onChange: messagesChanged });
 initSettings({ changed: settingsChanged });
 initConversations();
 
 async function main() {
-  renderPresets(loadModel);
+  renderPresets(loadModel, downloadOnly);
   refreshCached();
   setStatus('idle');
   if (startModel) el.url.value = startModel;

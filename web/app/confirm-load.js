@@ -18,9 +18,14 @@ export function hideConfirm() {
   el.confirm.hidden = true;
 }
 
-/** Shows the box for `url`; `onConfirm(url)` runs when the user clicks Download and load. */
-export function confirmLoad(url, onConfirm) {
+/**
+ * Shows the box for `url`; `onConfirm(url)` runs when the user clicks its button ("Download and
+ * load", or "Download only" with `{ loadAfter: false }`: the model is stored, not loaded).
+ */
+export function confirmLoad(url, onConfirm, { loadAfter = true } = {}) {
   hideConfirm();
+  el.confirmTitle.textContent = loadAfter ? 'Download this model?' : 'Download this model to keep it (without loading it)?';
+  el.confirmLoad.textContent = loadAfter ? 'Download and load' : 'Download only';
   let u;
   try { u = new URL(url, location.href); } catch { u = null; }
   const probe = new AbortController();

@@ -1,10 +1,17 @@
-// The preset models in the model panel, each with a "cached" badge and a Delete button when the
-// browser cache holds it, and the note on how much browser storage the site uses.
+// The preset models in the model panel: each loads at once on a click (the page chose them),
+// shows a "cached" badge and Delete when this browser stores it whole, and "Download" (download
+// only, for later or offline use) when it does not.
 
-import { isModelCached, deleteCachedModel } from '../pkg/index.js';
+import { deleteCachedModel } from '../pkg/index.js';
 import { el } from './dom.js';
 import { fmtBytes } from './format.js';
 import { showError } from './error-banner.js';
+import { onCachedModels, refreshCached } from './cached-models.js';
+import { isDownloading } from './download-only.js';
+
+// The one refresh of everything that shows the cache, also under this module's old name (the
+// load path imports it from here).
+export { refreshCached };
 
 const HF = 'https://huggingface.co';
 const PRESETS = [
@@ -34,13 +41,19 @@ const PRESETS = [
   },
 ];
 
+const DOWNLOAD_ICON = '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">' +
+  '<path d="M12 3v12m-5-5 5 5 5-5M5 20h14" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"/></svg>';
+
 /** Whether `url` is one of the presets (which load without asking: the page chose them). */
 export function isPreset(url) {
   return PRESETS.some((p) => p.url === url);
 }
 
-/** Lists the presets; clicking one calls `onPick(url)`. */
-export function renderPresets(onPick) {
+/**
+ * Lists the presets; clicking one calls `onPick(url)`, its Download button `onDownload(url)`.
+ * Badges and buttons follow the cache on each refresh (cached-models.js).
+ */
+export function renderPresets(onPick, onDownload) {
   el.presets.replaceChildren();
   for (const p of PRESETS) {
     const li = document.createElement('li');
@@ -68,6 +81,15 @@ export function renderPresets(onPick) {
     load.append(name, meta, note);
     load.addEventListener('click', () => onPick(p.url));
 
+    // An icon (a narrow screen has no room for a word beside the preset), named for screen readers.
+    const download = document.createElement('button');
+    download.type = 'button';
+    download.className = 'btn btn-quiet preset-download';
+    download.innerHTML = DOWNLOAD_ICON; // a constant of this file, no outside text
+    download.title = `Download ${p.label} into this browser without loading it (for later, or offline)`;
+    download.setAttribute('aria-label', download.title);
+    download.addEventListener('click', () => onDownload(p.url));
+
     const del = document.createElement('button');
     del.type = 'button';
     del.className = 'btn btn-quiet preset-delete';
@@ -80,24 +102,20 @@ export function renderPresets(onPick) {
       refreshCached();
     });
 
-    li.append(load, del);
+    li.append(load, download, del);
     el.presets.append(li);
   }
 }
 
-/** Updates the badges and the storage note (after a load, a delete, or on start). */
-export async function refreshCached() {
+onCachedModels(showPresetCache);
+
+/** Badges and buttons from the cache's list: cached → badge and Delete; else Download. */
+function showPresetCache(list) {
   for (const li of el.presets.children) {
-    let cached = false;
-    try { cached = !!(await isModelCached(li.dataset.url)); } catch { cached = false; }
+    const cached = list.some((m) => m.url === li.dataset.url && m.complete);
     li.querySelector('.badge').hidden = !cached;
     li.querySelector('.preset-delete').hidden = !cached;
+    li.querySelector('.preset-download').hidden = cached || isDownloading(li.dataset.url);
     li.classList.toggle('is-cached', cached);
   }
-  try {
-    if (navigator.storage && navigator.storage.estimate) {
-      const { usage, quota } = await navigator.storage.estimate();
-      el.storageNote.textContent = quota ? `Browser storage: ${fmtBytes(usage)} used of ${fmtBytes(quota)} available to this site.` : '';
-    }
-  } catch { /* storage estimate is optional */ }
 }
