@@ -12,7 +12,7 @@ use crate::text_loading::tokenizer_for_model;
 use anyhow::{bail, Result};
 use mistral_generate::{
     encode_messages, fit_messages, ContextLimits, FinishReason, GenerateError, Generation,
-    KvHistory, Logits, LogitsNeed, SamplingParams, Step, TokenLogprob,
+    KvHistory, Logits, LogitsNeed, SamplingDefaults, SamplingParams, Step, TokenLogprob,
 };
 use mistral_text::{ChatTemplate, Message, Tokenizer};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -63,6 +63,8 @@ pub struct Session {
     history: KvHistory,
     limits: ContextLimits,
     name: String,
+    /// The model file's recommended sampling settings.
+    sampling_defaults: SamplingDefaults,
 }
 
 impl Session {
@@ -78,6 +80,7 @@ impl Session {
         )?);
         let template = ChatTemplate::for_tokenizer(&tokenizer)?;
         let windowed = model.config.sliding_window.is_some();
+        let sampling_defaults = crate::sampling_args::file_defaults(&model);
         let runner = Runner::load(&model, dev, args.context)?;
         let capacity = runner_capacity(&runner);
         let name = model_path
@@ -91,7 +94,13 @@ impl Session {
             history: KvHistory::new(),
             limits: ContextLimits { capacity, windowed },
             name,
+            sampling_defaults,
         })
+    }
+
+    /// The sampling settings the model file recommends (the chat REPL's defaults).
+    pub fn sampling_defaults(&self) -> &SamplingDefaults {
+        &self.sampling_defaults
     }
 
     /// The tokenizer, for showing token ids as text (the API's logprobs).

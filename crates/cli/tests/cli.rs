@@ -870,3 +870,61 @@ fn info_reports_tensors_the_model_does_not_use() {
         "{o}"
     );
 }
+
+/// A model file's recommended sampling settings (llama.cpp's `general.sampling.*` keys): `info`
+/// prints them (and why a bad one is left out), and `run` uses them where no flag is given.
+#[test]
+fn the_files_sampling_recommendation_is_shown_and_used() {
+    use mistral_formats::byte_source::MappedFile;
+    use mistral_formats::gguf::{GgufFile, GgufWriter, MetadataValue};
+    let model = smollm2_gguf();
+    let src = MappedFile::open(&model).unwrap();
+    let gguf = GgufFile::read(&src).unwrap();
+    let mut w = GgufWriter::new();
+    w.metadata = gguf.metadata.clone();
+    // Greedy, so the answer is known: the same as --temperature 0 on the original file.
+    w.metadata
+        .set("general.sampling.temp", MetadataValue::F32(0.0));
+    w.metadata
+        .set("general.sampling.top_k", MetadataValue::I32(-1));
+    for t in &gguf.tensors {
+        w.add_tensor(&t.name, &t.dims, t.ty, gguf.tensor_bytes(&src, t).unwrap())
+            .unwrap();
+    }
+    let path = std::env::temp_dir().join(format!("mw-sampling-{}.gguf", std::process::id()));
+    std::fs::write(&path, w.to_bytes().unwrap()).unwrap();
+    let info = bin(&["info", "--model", path.to_str().unwrap()]);
+    let run = |model: &std::path::Path, flags: &[&str]| {
+        let mut args = vec![
+            "run",
+            "--model",
+            model.to_str().unwrap(),
+            "--prompt",
+            "Tell me a story.",
+            "--max-tokens",
+            "12",
+        ];
+        args.extend_from_slice(flags);
+        bin(&args)
+    };
+    let with_file_defaults = run(&path, &["--seed", "3"]);
+    let greedy = run(&model, &["--temperature", "0", "--seed", "4"]);
+    std::fs::remove_file(&path).unwrap();
+    let info = stdout(&info);
+    assert!(
+        info.contains("sampling     temperature 0 (the file's"),
+        "{info}"
+    );
+    assert!(
+        info.contains("general.sampling.top_k: ignored: must be a whole number >= 0, got -1"),
+        "{info}"
+    );
+    assert_eq!(stdout(&with_file_defaults), stdout(&greedy));
+    let warned = String::from_utf8_lossy(&with_file_defaults.stderr);
+    assert!(
+        warned.contains("warning: general.sampling.top_k"),
+        "{warned}"
+    );
+    let plain = stdout(&bin(&["info", "--model", smollm2_gguf().to_str().unwrap()]));
+    assert!(plain.contains("sampling     none in the file"), "{plain}");
+}

@@ -6,6 +6,7 @@
 
 use crate::device_args::DeviceArgs;
 use crate::model_args::ModelArgs;
+use crate::sampling_args::SamplingArgs;
 use crate::session::{Reply, Session};
 use anyhow::Result;
 use mistral_generate::{FinishReason, SamplingParams};
@@ -17,7 +18,8 @@ use std::sync::Arc;
 pub struct ChatOptions {
     pub system: Option<String>,
     pub max_tokens: Option<usize>,
-    pub sampling: SamplingParams,
+    /// The flags; what they leave out comes from the model file, else the defaults.
+    pub sampling: SamplingArgs,
 }
 
 const HELP: &str = "\
@@ -49,9 +51,10 @@ impl Memory {
 }
 
 pub fn run(args: &ModelArgs, dev: &DeviceArgs, opts: ChatOptions) -> Result<()> {
-    opts.sampling.validate()?;
     let interactive = std::io::stdin().is_terminal();
     let mut session = Session::load(args, dev)?;
+    let mut params = opts.sampling.params(session.sampling_defaults());
+    params.validate()?;
     let cancel = Arc::new(AtomicBool::new(false));
     let answering = Arc::new(AtomicBool::new(false));
     {
@@ -76,7 +79,6 @@ pub fn run(args: &ModelArgs, dev: &DeviceArgs, opts: ChatOptions) -> Result<()> 
         system: opts.system,
         turns: Vec::new(),
     };
-    let mut params = opts.sampling;
     let mut max_tokens = opts.max_tokens;
     let mut lines = std::io::stdin().lock().lines();
     loop {

@@ -7,6 +7,7 @@ use mistral_engine::model::{MemoryEstimate, ModelOptions};
 use mistral_engine::ops::KvStorage;
 use mistral_engine::{KernelFamily, ADAPTER_ENV};
 use mistral_formats::{ModelFormat, TensorType, WindowSource};
+use mistral_generate::SamplingDefaults;
 
 pub fn run(args: &ModelArgs, gpu: &AdapterArgs) -> Result<()> {
     let model = args.open()?;
@@ -94,6 +95,7 @@ pub fn run(args: &ModelArgs, gpu: &AdapterArgs) -> Result<()> {
         })
         .unwrap_or_else(|| "none in the file (pass a tokenizer.json)".into());
     println!("tokenizer    {tokenizer}");
+    println!("sampling     {}", sampling_line(&model));
     let (kernels, family) = kernels_line(gpu)?;
     println!("kernels      {kernels}");
     // The GPU engine's own estimate (f32 and f16 K/V), the figure it checks before loading.
@@ -126,6 +128,33 @@ pub fn run(args: &ModelArgs, gpu: &AdapterArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The file's recommended sampling settings (llama.cpp's `general.sampling.*`), which `run` and
+/// `chat` use where no flag is given; a value out of range is named and left out.
+fn sampling_line(model: &mistral_formats::ModelFile) -> String {
+    let Some(gguf) = &model.gguf else {
+        return "none in the file".into();
+    };
+    let read = SamplingDefaults::from_metadata(&gguf.metadata);
+    let given: Vec<String> = read
+        .defaults
+        .entries()
+        .into_iter()
+        .map(|(name, value)| format!("{name} {value}"))
+        .collect();
+    let mut line = if given.is_empty() {
+        "none in the file".to_string()
+    } else {
+        format!(
+            "{} (the file's recommendation: run and chat use it unless a flag says otherwise)",
+            given.join(" | ")
+        )
+    };
+    for w in &read.warnings {
+        line.push_str(&format!("\n             {w}"));
+    }
+    line
 }
 
 /// The kernel family the GPU engine would run, on the adapter it would pick (the same choice as

@@ -34,7 +34,7 @@ pub fn dispatch(mut cli: Cli) -> Result<()> {
             chat::ChatOptions {
                 system,
                 max_tokens,
-                sampling: sampling.params(),
+                sampling,
             },
         ),
         Command::Demo {
@@ -99,7 +99,7 @@ pub fn dispatch(mut cli: Cli) -> Result<()> {
                 system,
                 raw,
                 max_tokens,
-                sampling: sampling.params(),
+                sampling,
             },
         ),
         Command::Serve {

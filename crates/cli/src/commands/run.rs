@@ -4,10 +4,11 @@
 use crate::device_args::DeviceArgs;
 use crate::model_args::ModelArgs;
 use crate::runner::Runner;
+use crate::sampling_args::{file_defaults, SamplingArgs};
 use crate::template_sandbox;
 use crate::text_loading::tokenizer_for_model;
 use anyhow::{bail, Result};
-use mistral_generate::{Generation, Logits, LogitsNeed, SamplingParams, Step};
+use mistral_generate::{Generation, Logits, LogitsNeed, Step};
 use mistral_text::{ChatTemplate, Message};
 use std::io::Write;
 use std::time::Instant;
@@ -17,12 +18,13 @@ pub struct RunOptions {
     pub system: Option<String>,
     pub raw: bool,
     pub max_tokens: usize,
-    /// Its seed is the `--seed` flag's.
-    pub sampling: SamplingParams,
+    /// The flags; what they leave out comes from the model file, else the defaults.
+    pub sampling: SamplingArgs,
 }
 
 pub fn run(args: &ModelArgs, dev: &DeviceArgs, opts: &RunOptions) -> Result<()> {
     let model = args.open()?;
+    let sampling = opts.sampling.params(&file_defaults(&model));
     let tok = tokenizer_for_model(&model, &args.model, args.tokenizer.as_deref())?;
     let prompt_ids = if opts.raw {
         tok.encode(&opts.prompt, tok.add_bos())?
@@ -49,8 +51,7 @@ pub fn run(args: &ModelArgs, dev: &DeviceArgs, opts: &RunOptions) -> Result<()> 
             args.context
         );
     }
-    let mut generation =
-        Generation::new(&tok, opts.sampling.clone(), &prompt_ids, opts.max_tokens, 0)?;
+    let mut generation = Generation::new(&tok, sampling, &prompt_ids, opts.max_tokens, 0)?;
 
     let t_load = Instant::now();
     let mut engine = Runner::load(&model, dev, args.context)?;
