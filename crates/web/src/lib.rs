@@ -53,8 +53,9 @@ pub struct LoadOptions {
     /// `'gpu'`).
     pub prefill_chunk: Option<usize>,
     /// Precision of the KV cache on the GPU: `'f32'` (exact), `'f16'` (half the memory, ~7e-4
-    /// relative error in logits) or `'auto'` (default: f16 when an f32 cache would pass 512 MiB,
-    /// e.g. Mistral-7B's 4096-token window). Any other value rejects with `bad-request`.
+    /// relative error in logits) or `'auto'` (default: f32 while that cache stays under 512 MiB
+    /// and gives as long a default context as f16 would; else f16, e.g. for Mistral-7B's
+    /// 4096-token window). Any other value rejects with `bad-request`.
     #[ts(type = r#""auto" | KvPrecision"#, optional)]
     pub kv_precision: Option<String>,
     /// Which kernel family runs the model: `'cpu'` (shaped for GPUs implemented on CPUs:
