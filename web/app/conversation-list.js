@@ -60,7 +60,10 @@ function askDelete(actions, summary, remove) {
     actions.querySelector('[data-testid="conversation-delete"]')?.focus();
     drawLatest();
   });
-  const yes = button('conversation-delete-confirm', 'Delete', 'Delete it for good', () => remove(summary.id));
+  const yes = button('conversation-delete-confirm', 'Delete', 'Delete it for good', () => {
+    ask.replaceWith(actions); // no longer asking: the list may be redrawn without it
+    remove(summary.id);
+  });
   yes.classList.add('conv-danger');
   ask.append(text, yes, cancel);
   actions.replaceWith(ask);

@@ -134,10 +134,9 @@ function memoryStore() {
  * conversations are not saved (null when they are).
  */
 export async function openConversationStore() {
-  if (typeof indexedDB === 'undefined' || !indexedDB) {
-    return { store: memoryStore(), reason: 'this browser has no IndexedDB' };
-  }
   try {
+    // Reading `indexedDB` itself throws in some browsers where storage is disabled.
+    if (!globalThis.indexedDB) return { store: memoryStore(), reason: 'this browser has no IndexedDB' };
     return { store: indexedDbStore(await openDatabase()), reason: null };
   } catch (err) {
     console.warn('IndexedDB unavailable, conversations are kept in memory only', err);

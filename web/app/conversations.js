@@ -23,6 +23,7 @@ const TITLE_CHARS = 60;
 let resolveStore;
 const storeReady = new Promise((r) => { resolveStore = r; });
 let openStored = false; // whether the open conversation is in the store yet
+let deletedId = null; // the open conversation while it is being deleted: not to be saved again
 let saving = Promise.resolve(); // store writes, one after another
 // Other tabs' writes show up in this tab's list.
 const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('mistral-wgpu-conversations') : null;
@@ -35,7 +36,8 @@ function showNote(text, alert = false) {
   if (alert) el.conversationsPanel.open = true;
 }
 
-let persistentNote = '';
+// What the note says when nothing went wrong: nothing, or that conversations are not saved at all.
+let standingNote = '';
 function storeFailed(err) {
   console.error('conversation store', err);
   showNote(err?.message || String(err), true);
@@ -44,7 +46,7 @@ function storeFailed(err) {
 // Runs `fn(store)` after the writes before it; a failure is shown and does not stop later ones.
 function queue(fn) {
   const run = saving.then(async () => fn(await storeReady));
-  saving = run.then(() => { if (el.conversationsNote.getAttribute('role') === 'alert') showNote(persistentNote); }, storeFailed);
+  saving = run.then(() => { if (el.conversationsNote.getAttribute('role') === 'alert') showNote(standingNote); }, storeFailed);
   return run;
 }
 
@@ -87,7 +89,7 @@ async function refreshList() {
     summaries = [];
   }
   const c = state.conversation;
-  if (c && !summaries.some((s) => s.id === c.id)) {
+  if (c && c.id !== deletedId && !summaries.some((s) => s.id === c.id)) {
     summaries.unshift({ id: c.id, title: c.title, created: c.created, updated: c.updated, model: c.model, messageCount: state.messages.length });
   }
   renderConversationList(summaries, c?.id, { open: openConversation, rename, remove, exportAs });
@@ -96,7 +98,7 @@ async function refreshList() {
 /** Saves the open conversation; `turn`: its messages changed (its title, time and model follow). */
 function save({ turn = false } = {}) {
   const c = state.conversation;
-  if (!c) return Promise.resolve();
+  if (!c || c.id === deletedId) return Promise.resolve();
   if (turn) {
     c.updated = Date.now();
     if (!c.titleEdited) c.title = titleFrom(state.messages);
@@ -166,13 +168,17 @@ async function rename(id, title) {
 // Deleting the open conversation opens the newest one left, or a new chat.
 async function remove(id) {
   const wasOpen = id === state.conversation?.id;
+  let carried = null; // the system prompt and settings a new chat keeps if none is left
   if (wasOpen) {
     await stopGeneration();
     await saving;
+    carried = openRecord();
+    deletedId = id;
   }
   try {
     await queue((store) => store.delete(id));
   } catch {
+    deletedId = null;
     await refreshList();
     return;
   }
@@ -181,8 +187,7 @@ async function remove(id) {
     await refreshList();
     return;
   }
-  const { system, settings } = openRecord();
-  openStored = false; // gone: nothing may write it back
+  const { system, settings } = carried;
   const next = (await (await storeReady).list().catch(() => []))[0];
   const record = next && (await (await storeReady).get(next.id).catch(() => null));
   if (record) await show(record, true);
@@ -218,8 +223,8 @@ export async function initConversations() {
   const { store, reason } = await openConversationStore();
   resolveStore(store);
   if (reason) {
-    persistentNote = `Conversations are not saved: ${reason}. They are kept until this page is closed.`;
-    showNote(persistentNote);
+    standingNote = `Conversations are not saved: ${reason}. They are kept until this page is closed.`;
+    showNote(standingNote);
   }
   const record = id ? await store.get(id).catch((err) => { storeFailed(err); return null; }) : null;
   // Only if nothing was said in the new chat meanwhile.

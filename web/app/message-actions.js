@@ -79,17 +79,23 @@ export function addEditButton(parts, onSave, canEdit) {
   actions.append(b);
 }
 
-// One regenerate button for the page, moved under whichever answer is last.
+// One regenerate button for the page, moved under whichever answer is last; it calls the
+// `onClick` it was last placed with.
 let regenerate = null;
+let onRegenerate = null;
 
 /** Puts the regenerate button under `actions` (the last answer's), or removes it (null). */
 export function placeRegenerate(actions, onClick) {
+  if (!actions) {
+    regenerate?.remove();
+    return;
+  }
+  onRegenerate = onClick;
   if (!regenerate) {
-    regenerate = button('regenerate', 'Regenerate', () => onClick());
+    regenerate = button('regenerate', 'Regenerate', () => onRegenerate());
     regenerate.setAttribute('aria-label', 'Regenerate the last answer');
   }
-  if (actions) actions.append(regenerate);
-  else regenerate.remove();
+  actions.append(regenerate);
 }
 
 /** The rows of the messages from `index` on (data-index), to drop them from the page. */

@@ -14,7 +14,7 @@ export const state = {
   // The open conversation: {role, content} sent to the engine (an answer also keeps its
   // `finish` and context `notice`, for the page only).
   messages: [],
-  conversation: null, // the open conversation's record without messages, system prompt and settings (conversations.js)
+  conversation: null, // the open conversation's record, less its messages (conversations.js)
   status: 'idle',
 };
 
