@@ -26,7 +26,15 @@
 //   [data-testid=delete-model] in it), [data-testid=storage] used/quota/persistence,
 //   [data-testid=download-only] (URL form), [data-testid=download-progress|cancel-download],
 //   [data-testid=offline-state] (data-state "ready" once sw.js keeps the page), [data-testid=update];
+//   [data-testid=skip-link] "Skip to the message box", the first Tab stop; Escape in the prompt
+//   stops a running answer; the message list is aria-busy while an answer streams;
 //   window.__mistral = { engine, lastUsage, modelInfo, adapterInfo, useWorker }.
+//
+// Accessible by keyboard alone (checked by web/e2e/steps/accessibility.mjs, with axe-core): the
+// Tab order follows the page (skip link, model, conversations, info, settings, messages, prompt),
+// every focus shows a ring, boxes that open take the focus and give it back when they close, a
+// control that goes away hands the focus on (keyboard.js) instead of dropping it; no animation
+// or smooth scrolling with prefers-reduced-motion.
 //
 // The parts (web/app/), each wired here or used by the others:
 //   url-params.js     ?model=, ?worker= and ?kernels=, and writing ?model= back after a load
@@ -55,6 +63,7 @@
 //   conversation-list.js   the conversation list: open, rename, export, delete
 //   conversation-export.js a conversation as Markdown or JSON, downloaded
 //   conversations.js  the open conversation: saved after each change, New chat, switching, reopened on reload
+//   keyboard.js       the skip link, and the focus handed on when the control holding it goes away
 
 import { el } from './app/dom.js';
 import { startModel } from './app/url-params.js';
@@ -73,7 +82,9 @@ import { confirmLoad } from './app/confirm-load.js';
 import { wireChat } from './app/chat.js';
 import { initSettings } from './app/settings.js';
 import { initConversations, messagesChanged, settingsChanged } from './app/conversations.js';
+import { wireSkipLink } from './app/keyboard.js';
 
+wireSkipLink();
 wireErrorBanner({ onRestart: restartEngine });
 wireLoadControls();
 // A URL from a link or typed in is only downloaded once the user confirms it (origin and size

@@ -1,6 +1,8 @@
 // The conversation: send a message and stream the answer into the page, regenerate the last
 // answer, edit a user's message (and ask again from there), Stop, showing a saved conversation,
-// the composer (Enter sends), and the tokens/s line ([data-testid=stats]) of the last answer.
+// the composer (Enter sends, Escape stops), and the tokens/s line ([data-testid=stats]) of the
+// last answer. While an answer streams the message list (a polite live region) is aria-busy, so
+// that a screen reader reads the answer once it is complete instead of every token.
 // Whoever keeps conversations (conversations.js) hears of every change through `changed`.
 
 import { el } from './dom.js';
@@ -12,6 +14,7 @@ import { fmtRate } from './format.js';
 import { addMessage, clearMessages } from './messages.js';
 import { requestSettings, systemPrompt } from './settings.js';
 import { addCopyButton, addEditButton, placeRegenerate, rowsFrom } from './message-actions.js';
+import { moveFocusFrom } from './keyboard.js';
 
 let generationDone = null; // Promise resolved when the running generation has finished
 let changed = () => {}; // called when state.messages changed (a question, an answer, a cut)
@@ -67,7 +70,10 @@ function placeRegenerateUnderLast() {
 function truncateAt(index) {
   state.messages.length = Math.min(state.messages.length, index);
   placeRegenerate(null);
-  for (const row of rowsFrom(index)) row.remove();
+  for (const row of rowsFrom(index)) {
+    moveFocusFrom(row);
+    row.remove();
+  }
 }
 
 // Each of these first reads the settings: while one is invalid (its error shown at the field),
@@ -112,6 +118,7 @@ async function ask(sampling) {
   const text = state.messages[state.messages.length - 1].content;
   const answer = addMessage('assistant', '');
   answer.row.classList.add('streaming');
+  el.messages.setAttribute('aria-busy', 'true');
   state.generating = true;
   setStatus('generating');
 
@@ -148,9 +155,14 @@ async function ask(sampling) {
     if (isAbort(err)) finish = 'abort';
     else failure = err;
   }
-  if (engine !== state.engine) { resolveDone(); return; } // the engine was restarted meanwhile
+  if (engine !== state.engine) { // the engine was restarted meanwhile
+    if (!state.generating) el.messages.removeAttribute('aria-busy'); // unless the new one answers
+    resolveDone();
+    return;
+  }
 
   answer.row.classList.remove('streaming');
+  el.messages.removeAttribute('aria-busy');
   state.generating = false;
   answer.setText(content, true); // the final text, whatever frame was pending
   if (content) {
@@ -219,8 +231,9 @@ function autosize() {
 }
 
 /**
- * Wires Send (and Enter, except on touch screens, where Enter starts a new line) and Stop;
- * `onChange` hears of every change to state.messages.
+ * Wires Send (and Enter, except on touch screens, where Enter starts a new line) and Stop (and
+ * Escape in the message box while an answer runs); `onChange` hears of every change to
+ * state.messages.
  */
 export function wireChat({ onChange = () => {} } = {}) {
   changed = onChange;
@@ -230,6 +243,9 @@ export function wireChat({ onChange = () => {} } = {}) {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && !matchMedia('(pointer: coarse)').matches) {
       e.preventDefault();
       send();
+    } else if (e.key === 'Escape' && state.generating) {
+      e.preventDefault();
+      stopGeneration();
     }
   });
   el.prompt.addEventListener('input', autosize);

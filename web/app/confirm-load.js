@@ -2,19 +2,24 @@
 // (anyone can craft one) or a typed URL. Until [data-testid=confirm-load] is clicked nothing is
 // downloaded or stored: the page only asks the server for the size (a HEAD request, not
 // cached), or reads it from the cache when this browser already holds the whole file.
+// The box takes the keyboard focus when it opens (a screen reader reads its title and URL; Tab
+// reaches its buttons, Escape cancels) and gives it back to where it was when it closes.
 
 import { cachedModels } from '../pkg/index.js';
 import { el } from './dom.js';
 import { state } from './state.js';
 import { setStatus } from './status.js';
 import { fmtBytes, sourceName } from './format.js';
+import { canRefocus, moveFocusFrom } from './keyboard.js';
 
-let pending = null; // { url, probe: AbortController } while the box is shown
+let pending = null; // { url, probe: AbortController, returnFocus } while the box is shown
 
-/** Hides the box (another model was picked, or Cancel). */
+/** Hides the box (another model was picked, or Cancel); the focus, if in it, goes back. */
 export function hideConfirm() {
+  const returnFocus = pending?.returnFocus;
   if (pending) pending.probe.abort();
   pending = null;
+  moveFocusFrom(el.confirm, canRefocus(returnFocus) ? returnFocus : el.prompt);
   el.confirm.hidden = true;
 }
 
@@ -23,18 +28,20 @@ export function hideConfirm() {
  * load", or "Download only" with `{ loadAfter: false }`: the model is stored, not loaded).
  */
 export function confirmLoad(url, onConfirm, { loadAfter = true } = {}) {
+  const returnFocus = el.confirm.contains(document.activeElement) ? pending?.returnFocus : document.activeElement;
   hideConfirm();
   el.confirmTitle.textContent = loadAfter ? 'Download this model?' : 'Download this model to keep it (without loading it)?';
   el.confirmLoad.textContent = loadAfter ? 'Download and load' : 'Download only';
   let u;
   try { u = new URL(url, location.href); } catch { u = null; }
   const probe = new AbortController();
-  pending = { url, probe };
+  pending = { url, probe, returnFocus };
   el.confirmUrl.textContent = url;
   el.confirmOrigin.textContent = u ? u.origin : 'unknown';
   el.confirmSize.textContent = 'asking the server…';
   el.confirm.hidden = false;
   el.modelPanel.open = true;
+  el.confirm.focus();
   if (!state.modelInfo && !state.loading) setStatus('idle', `${sourceName(url)}: confirm the download`);
   el.confirmLoad.onclick = () => {
     if (!pending || pending.url !== url) return;
@@ -44,6 +51,9 @@ export function confirmLoad(url, onConfirm, { loadAfter = true } = {}) {
   el.confirmCancel.onclick = () => {
     hideConfirm();
     if (!state.modelInfo && !state.loading) setStatus(state.status === 'error' ? 'error' : 'idle');
+  };
+  el.confirm.onkeydown = (e) => {
+    if (e.key === 'Escape') { e.preventDefault(); el.confirmCancel.click(); }
   };
   describeSize(url, probe.signal).then((text) => {
     if (pending && pending.url === url) el.confirmSize.textContent = text;

@@ -9,6 +9,7 @@ import { isAbort } from './error-hints.js';
 import { showError } from './error-banner.js';
 import { fmtBytes, sourceName } from './format.js';
 import { cacheUrl, refreshCached } from './cached-models.js';
+import { moveFocusFrom } from './keyboard.js';
 
 let running = null; // { url, controller } while a download runs
 
@@ -40,6 +41,7 @@ export async function downloadOnly(url) {
           el.downloadBar.value = Math.min(p.loaded, p.total);
         }
         el.downloadText.textContent = `${name}: ${p.text}`;
+        el.downloadBar.setAttribute('aria-valuetext', p.text);
         // The partial entry shows in the list as soon as it exists.
         if (!listed && p.phase === 'download' && p.loaded > 0) { listed = true; refreshCached(); }
       },
@@ -55,6 +57,7 @@ export async function downloadOnly(url) {
   } finally {
     running = null;
     el.downloadBar.hidden = true;
+    moveFocusFrom(el.cancelDownload, el.downloadUrl); // Cancel goes: the focus to "Download only"
     el.cancelDownload.hidden = true;
     refreshCached();
   }

@@ -1,8 +1,10 @@
 // The error banner ([data-testid=error]): the message, its hint, and a "Restart engine" button
-// when a restart can help.
+// when a restart can help. It is role=alert: shown, it is read out at once, without taking the
+// focus from what the user was doing.
 
 import { el } from './dom.js';
 import { ERRORS, codeOf } from './error-hints.js';
+import { moveFocusFrom } from './keyboard.js';
 
 /** Shows `err` in the banner; `context` says what the page was doing, e.g. 'generating'. */
 export function showError(err, context = '') {
@@ -19,7 +21,9 @@ export function showError(err, context = '') {
   el.banner.hidden = false;
 }
 
+/** Hides the banner; the focus, if on Dismiss or Restart, goes to the message box. */
 export function clearError() {
+  moveFocusFrom(el.banner);
   el.banner.hidden = true;
   delete el.banner.dataset.code;
 }

@@ -14,6 +14,7 @@ import { refreshCached } from './presets.js';
 import { startEngine, replaceEngine } from './engine.js';
 import { stopGeneration } from './chat.js';
 import { hideConfirm } from './confirm-load.js';
+import { moveFocusFrom } from './keyboard.js';
 
 function showProgress(p) {
   el.progress.hidden = false;
@@ -25,7 +26,14 @@ function showProgress(p) {
   }
   const text = (p && p.text) || (p && p.phase) || 'Starting…';
   el.progressText.textContent = text;
+  el.progressBar.setAttribute('aria-valuetext', text); // what a screen reader says for the bar
   el.statusDetail.textContent = p && p.total > 0 ? `${Math.floor((100 * p.loaded) / p.total)}%` : '';
+}
+
+// The bar goes when the load ends; Cancel, if it had the focus, hands it to the message box.
+function hideProgress() {
+  moveFocusFrom(el.progress);
+  el.progress.hidden = true;
 }
 
 /** Loads `source` (a URL string or a File), replacing any model and stopping any answer. */
@@ -54,7 +62,7 @@ export async function loadModel(source) {
     const info = await engine.loadModel(source, options);
     if (!current()) return;
     state.loading = null;
-    el.progress.hidden = true;
+    hideProgress();
     setModelInfo(info);
     rememberModel(source);
     setStatus('ready');
@@ -63,7 +71,7 @@ export async function loadModel(source) {
   } catch (err) {
     if (!current()) return;
     state.loading = null;
-    el.progress.hidden = true;
+    hideProgress();
     let info = null;
     try { info = state.engine ? await state.engine.modelInfo() : null; } catch { info = null; }
     setModelInfo(info);

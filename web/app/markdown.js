@@ -48,6 +48,9 @@ DOMPurify.addHook('afterSanitizeAttributes', (node) => {
 export function markdownFragment(text) {
   const fragment = DOMPurify.sanitize(marked.parse(text), PURIFY);
   for (const pre of fragment.querySelectorAll('pre')) addCopyButton(pre);
+  // Code blocks and tables scroll sideways inside the bubble: focusable, so that the keyboard
+  // can scroll them too (arrow keys).
+  for (const wide of fragment.querySelectorAll('pre, table')) wide.tabIndex = 0;
   return fragment;
 }
 

@@ -4,6 +4,7 @@
 // edit or a regenerate can cut the conversation and the page at the same place.
 
 import { el } from './dom.js';
+import { moveFocusFrom } from './keyboard.js';
 
 function button(testid, label, onClick) {
   const b = document.createElement('button');
@@ -33,9 +34,10 @@ export function addCopyButton(actions, getText) {
 }
 
 /**
- * Edit swaps the bubble for a textarea ([data-testid=edit-input]) with Send
+ * Edit swaps the bubble for a textarea ([data-testid=edit-input], focused) with Send
  * ([data-testid=edit-save]) and Cancel; Send hands the new text to `onSave`, which replaces the
- * message and asks again from there.
+ * message and asks again from there (the focus goes to the message box, where Escape stops the
+ * answer); Cancel or Escape gives the focus back to Edit.
  */
 export function addEditButton(parts, onSave, canEdit) {
   const { row, bubble, actions } = parts;
@@ -58,16 +60,22 @@ export function addEditButton(parts, onSave, canEdit) {
     cancel.className = 'btn btn-quiet';
     cancel.textContent = 'Cancel';
     const close = () => { form.remove(); bubble.hidden = false; actions.hidden = false; };
-    cancel.addEventListener('click', close);
+    const cancelEdit = () => {
+      const hadFocus = form.contains(document.activeElement);
+      close();
+      if (hadFocus) b.focus();
+    };
+    cancel.addEventListener('click', cancelEdit);
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       const text = input.value.trim();
       if (!text || !canEdit()) return;
+      moveFocusFrom(form);
       close();
       onSave(text);
     });
-    input.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape') close();
+    form.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') { e.preventDefault(); cancelEdit(); }
     });
     form.append(input, save, cancel);
     bubble.hidden = true;
@@ -87,6 +95,7 @@ let onRegenerate = null;
 /** Puts the regenerate button under `actions` (the last answer's), or removes it (null). */
 export function placeRegenerate(actions, onClick) {
   if (!actions) {
+    if (regenerate) moveFocusFrom(regenerate);
     regenerate?.remove();
     return;
   }

@@ -87,7 +87,11 @@ function nearBottom() {
   return m.scrollHeight - m.scrollTop - m.clientHeight < 80;
 }
 
-/** Scrolls to the newest text, unless the reader has scrolled up (or `force`). */
+/**
+ * Scrolls to the newest text, unless the reader has scrolled up (or `force`). An instant jump:
+ * setting scrollTop follows CSS scroll-behavior, which is `auto` here (and forced to it under
+ * prefers-reduced-motion), so nothing glides while tokens stream.
+ */
 export function scrollToEnd(force = false) {
   if (force || nearBottom()) {
     const m = scroller();

@@ -26,8 +26,18 @@ export function wireStoredModels(onLoad) {
 
 function renderStored(list) {
   const items = [...list].sort((a, b) => (b.storedAt ?? '').localeCompare(a.storedAt ?? '') || a.url.localeCompare(b.url));
+  // Redrawn on every cache change: the keyboard focus stays on the same button of the same
+  // model, or (the model deleted) on the list's first button, else the URL field.
+  const focused = el.storedModels.contains(document.activeElement) ? document.activeElement : null;
+  const focusedUrl = focused?.closest('.stored')?.dataset.url;
+  const focusedTestid = focused?.dataset.testid;
+  if (focused) el.url.focus({ preventScroll: true });
   el.storedModels.replaceChildren(...items.map(storedItem));
   el.storedEmpty.hidden = items.length > 0;
+  if (focused) {
+    const same = [...el.storedModels.children].find((li) => li.dataset.url === focusedUrl)?.querySelector(`[data-testid="${focusedTestid}"]`);
+    (same ?? el.storedModels.querySelector('button'))?.focus();
+  }
 }
 
 function storedItem(m) {

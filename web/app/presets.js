@@ -8,6 +8,7 @@ import { fmtBytes } from './format.js';
 import { showError } from './error-banner.js';
 import { onCachedModels, refreshCached } from './cached-models.js';
 import { isDownloading } from './download-only.js';
+import { moveFocusFrom } from './keyboard.js';
 
 // The one refresh of everything that shows the cache, also under this module's old name (the
 // load path imports it from here).
@@ -109,13 +110,20 @@ export function renderPresets(onPick, onDownload) {
 
 onCachedModels(showPresetCache);
 
-/** Badges and buttons from the cache's list: cached → badge and Delete; else Download. */
+/**
+ * Badges and buttons from the cache's list: cached → badge and Delete; else Download. A button
+ * that goes while it has the keyboard focus hands it to the preset's own button.
+ */
 function showPresetCache(list) {
   for (const li of el.presets.children) {
     const cached = list.some((m) => m.url === li.dataset.url && m.complete);
+    const show = (button, shown) => {
+      if (!shown) moveFocusFrom(button, li.querySelector('.preset-load'));
+      button.hidden = !shown;
+    };
     li.querySelector('.badge').hidden = !cached;
-    li.querySelector('.preset-delete').hidden = !cached;
-    li.querySelector('.preset-download').hidden = cached || isDownloading(li.dataset.url);
+    show(li.querySelector('.preset-delete'), cached);
+    show(li.querySelector('.preset-download'), !cached && !isDownloading(li.dataset.url));
     li.classList.toggle('is-cached', cached);
   }
 }

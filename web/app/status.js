@@ -3,6 +3,7 @@
 
 import { el } from './dom.js';
 import { state } from './state.js';
+import { moveFocusFrom } from './keyboard.js';
 
 export function setStatus(status, detail = '') {
   state.status = status;
@@ -16,9 +17,17 @@ export function setStatus(status, detail = '') {
 /** Enables what can be done now: chat with a loaded, idle model; stop a running answer. */
 export function updateControls() {
   const canChat = !!state.modelInfo && !state.generating && !state.loading;
-  el.send.disabled = !canChat;
-  el.stop.disabled = !state.generating;
+  disable(el.send, !canChat);
+  disable(el.stop, !state.generating);
+  if (!state.modelInfo) moveFocusFrom(el.unload);
   el.unload.hidden = !state.modelInfo;
-  el.unload.disabled = state.generating || !!state.loading;
-  el.newChat.disabled = !!state.loading;
+  disable(el.unload, state.generating || !!state.loading);
+  disable(el.newChat, !!state.loading);
+}
+
+// A focused button that is disabled loses the focus (Send once pressed, Stop when the answer
+// ends): the message box takes it, where Enter sends and Escape stops.
+function disable(button, off) {
+  if (off) moveFocusFrom(button);
+  button.disabled = off;
 }
