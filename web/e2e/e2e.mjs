@@ -18,6 +18,7 @@ import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import accessibility from './steps/accessibility.mjs';
 import conversations from './steps/conversations.mjs';
 import models from './steps/models.mjs';
 import offline from './steps/offline.mjs';
@@ -25,7 +26,7 @@ import offline from './steps/offline.mjs';
 // Checks of one feature each, in their own modules (web/e2e/steps/), run in this order after the
 // cached visit and the resume checks, on the same persistent profile with the model cached. Each
 // exports `default async function (ctx)` taking the `ctx` built below.
-const FEATURE_STEPS = [conversations, models, offline];
+const FEATURE_STEPS = [accessibility, conversations, models, offline];
 
 const env = process.env;
 const PAGE_URL = env.PAGE_URL;
