@@ -38,7 +38,7 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
         build_web::build(false)?;
     }
     let e2e = root().join("web/e2e");
-    if !e2e.join("node_modules/playwright-core").exists() {
+    if build_web::needs_npm_ci(&e2e) {
         run_in(
             &e2e,
             Command::new("npm").args(["ci", "--no-audit", "--no-fund"]),

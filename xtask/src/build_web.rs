@@ -199,7 +199,7 @@ fn npm_build() -> Result<(), String> {
 }
 
 /// node_modules missing, or older than package-lock.json.
-fn needs_npm_ci(js: &Path) -> bool {
+pub fn needs_npm_ci(js: &Path) -> bool {
     let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
     let lock = mtime(&js.join("package-lock.json"));
     // npm writes node_modules/.package-lock.json on every install.

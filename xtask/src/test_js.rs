@@ -81,7 +81,8 @@ fn smoke() -> Result<Counts, (Counts, String)> {
 fn e2e() -> Result<Counts, (Counts, String)> {
     let fail = |e: String| (Counts::failed(1), e);
     let e2e_dir = root().join("web/e2e");
-    if !e2e_dir.join("node_modules/playwright-core").exists() {
+    // Also after package-lock.json changed (a dependency added since the last install).
+    if build_web::needs_npm_ci(&e2e_dir) {
         run_in(
             &e2e_dir,
             Command::new("npm").args(["ci", "--no-audit", "--no-fund"]),
