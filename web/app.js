@@ -63,6 +63,7 @@
 //   conversation-list.js   the conversation list: open, rename, export, delete
 //   conversation-export.js a conversation as Markdown or JSON, downloaded
 //   conversations.js  the open conversation: saved after each change, New chat, switching, reopened on reload
+//   conversation-model.js  the bar naming the model a conversation was held with, when another is loaded
 //   keyboard.js       the skip link, and the focus handed on when the control holding it goes away
 
 import { el } from './app/dom.js';
@@ -83,6 +84,7 @@ import { wireChat } from './app/chat.js';
 import { initSettings } from './app/settings.js';
 import { initConversations, messagesChanged, settingsChanged } from './app/conversations.js';
 import { wireSkipLink } from './app/keyboard.js';
+import { wireConversationModel } from './app/conversation-model.js';
 
 wireSkipLink();
 wireErrorBanner({ onRestart: restartEngine });
@@ -99,6 +101,7 @@ initOffline();
 wireChat({ onChange: messagesChanged });
 initSettings({ changed: settingsChanged });
 initConversations();
+wireConversationModel(loadOrAsk);
 
 async function main() {
   renderPresets(loadModel, downloadOnly);

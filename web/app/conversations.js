@@ -16,6 +16,7 @@ import { toMarkdown, toJson, fileName, download } from './conversation-export.js
 import { showConversation, stopGeneration } from './chat.js';
 import { currentSettings, showSettings, lastUsed } from './settings.js';
 import { sourceName } from './format.js';
+import { refreshHeldWith } from './conversation-model.js';
 
 const OPEN_KEY = 'mistral-wgpu.open-conversation';
 const TITLE_CHARS = 60;
@@ -103,6 +104,7 @@ function save({ turn = false } = {}) {
     c.updated = Date.now();
     if (!c.titleEdited) c.title = titleFrom(state.messages);
     c.model = loadedModel() ?? c.model;
+    refreshHeldWith(); // a turn with the loaded model makes it the conversation's
   }
   const record = openRecord();
   if (!openStored && record.messages.length === 0 && !record.titleEdited) return refreshList();
@@ -120,6 +122,7 @@ export const settingsChanged = () => save();
 
 async function show(record, stored) {
   setOpen(record, stored);
+  refreshHeldWith();
   showSettings(record);
   await showConversation(record.messages);
   await refreshList();

@@ -10,6 +10,7 @@ import { showError } from './error-banner.js';
 import { fmtBytes, sourceName } from './format.js';
 import { cacheUrl, refreshCached } from './cached-models.js';
 import { moveFocusFrom } from './keyboard.js';
+import { typedUrl } from './model-sources.js';
 
 let running = null; // { url, controller } while a download runs
 
@@ -78,13 +79,7 @@ function show(state, text) {
 export function wireDownloadOnly(ask) {
   el.cancelDownload.addEventListener('click', cancelDownload);
   el.downloadUrl.addEventListener('click', () => {
-    const raw = el.url.value.trim();
-    if (!raw) { el.url.focus(); return; }
-    let url;
-    try { url = new URL(raw, location.href).href; } catch {
-      showError(Object.assign(new Error(`“${raw}” is not a URL.`), { code: 'bad-request' }));
-      return;
-    }
-    ask(url);
+    const url = typedUrl();
+    if (url) ask(url);
   });
 }

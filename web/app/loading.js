@@ -15,6 +15,7 @@ import { startEngine, replaceEngine } from './engine.js';
 import { stopGeneration } from './chat.js';
 import { hideConfirm } from './confirm-load.js';
 import { moveFocusFrom } from './keyboard.js';
+import { refreshHeldWith } from './conversation-model.js';
 
 function showProgress(p) {
   el.progress.hidden = false;
@@ -83,6 +84,7 @@ export async function loadModel(source) {
     }
   } finally {
     refreshCached();
+    refreshHeldWith();
   }
 }
 

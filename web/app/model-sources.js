@@ -4,18 +4,27 @@
 import { el } from './dom.js';
 import { showError } from './error-banner.js';
 
+/**
+ * The URL typed in the form, made absolute; null (the field focused, or a bad-request error
+ * shown) when it is empty or not a URL.
+ */
+export function typedUrl() {
+  const raw = el.url.value.trim();
+  if (!raw) { el.url.focus(); return null; }
+  try {
+    return new URL(raw, location.href).href;
+  } catch {
+    showError(Object.assign(new Error(`“${raw}” is not a URL.`), { code: 'bad-request' }));
+    return null;
+  }
+}
+
 /** Wires the URL form, the file input and drag and drop; each calls `onSource(urlOrFile)`. */
 export function wireModelSources(onSource) {
   el.urlForm.addEventListener('submit', (e) => {
     e.preventDefault();
-    const raw = el.url.value.trim();
-    if (!raw) { el.url.focus(); return; }
-    let url;
-    try { url = new URL(raw, location.href).href; } catch {
-      showError(Object.assign(new Error(`“${raw}” is not a URL.`), { code: 'bad-request' }));
-      return;
-    }
-    onSource(url);
+    const url = typedUrl();
+    if (url) onSource(url);
   });
 
   el.file.addEventListener('change', () => {

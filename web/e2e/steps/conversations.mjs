@@ -323,4 +323,42 @@ export default async function conversations(ctx) {
       await privatePage.close();
     }
   });
+
+  // 5. A conversation held with another model: a bar names that model and offers to load it
+  //    (through the confirmation a URL the page did not choose gets); none for the loaded one.
+  await step('conversations: the model a conversation was held with', async () => {
+    const bar = page.locator(S('conversation-model'));
+    const loadedHidden = !(await bar.isVisible());
+    const other = `${ctx.PAGE_URL}other-model.gguf`;
+    const id = await page.evaluate(({ db, other }) => new Promise((resolve, reject) => {
+      const open = indexedDB.open(db);
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const conn = open.result;
+        const now = Date.now();
+        const record = { id: `e2e-other-${now}`, title: 'Held with another model', titleEdited: true, created: now, updated: now,
+          model: { name: 'Other model', source: other }, system: '', settings: {},
+          messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello from another model.' }] };
+        const put = conn.transaction('conversations', 'readwrite').objectStore('conversations').put(record);
+        put.onsuccess = () => { conn.close(); new BroadcastChannel('mistral-wgpu-conversations').postMessage('changed'); resolve(record.id); };
+        put.onerror = () => { reject(put.error); conn.close(); };
+      };
+    }), { db: DB, other });
+    const item = page.locator(`${S('conversation')}[data-id="${id}"] ${S('conversation-open')}`);
+    await item.waitFor({ timeout: 10_000 });
+    await item.click();
+    await bar.waitFor({ state: 'visible', timeout: 10_000 });
+    const text = (await bar.textContent()).replace(/\s+/g, ' ').trim();
+    check('conversations: none shown for the loaded model; another model\'s conversation names it with "Load it"',
+      loadedHidden && /held with Other model/.test(text) && (await page.locator(S('load-conversation-model')).isVisible()), JSON.stringify(text));
+    await page.locator(S('load-conversation-model')).click();
+    await page.locator(S('confirm')).waitFor({ state: 'visible', timeout: 10_000 });
+    const asked = (await page.locator('#confirm-url').textContent())?.trim();
+    await page.locator(S('confirm-cancel')).click();
+    check('conversations: "Load it" asks to download that model (nothing loaded before the confirmation)',
+      asked === other && (await ctx.status(page)) === 'ready', JSON.stringify({ asked, status: await ctx.status(page) }));
+    await page.locator(`${OPEN} ${S('conversation-delete')}`).click();
+    await page.locator(S('conversation-delete-confirm')).click();
+    await waitStatus(page, 'ready', 10_000);
+  });
 }
