@@ -95,6 +95,34 @@ impl SamplingDefaults {
         params.penalty_last_n = penalty_last_n.unwrap_or(params.penalty_last_n);
     }
 
+    /// These defaults without the settings `request` (an OpenAI-shaped JSON object) gives, under
+    /// their names or aliases (`repeat_penalty`, `repeat_last_n`); a field given as null counts
+    /// as not given, as the request parser reads it. What is left is what a server fills in.
+    pub fn not_given_in(&self, request: &serde_json::Value) -> SamplingDefaults {
+        fn unless<T>(given: bool, v: Option<T>) -> Option<T> {
+            if given {
+                None
+            } else {
+                v
+            }
+        }
+        let given = |names: &[&str]| names.iter().any(|n| !request[*n].is_null());
+        SamplingDefaults {
+            temperature: unless(given(&["temperature"]), self.temperature),
+            top_k: unless(given(&["top_k"]), self.top_k),
+            top_p: unless(given(&["top_p"]), self.top_p),
+            min_p: unless(given(&["min_p"]), self.min_p),
+            repetition_penalty: unless(
+                given(&["repetition_penalty", "repeat_penalty"]),
+                self.repetition_penalty,
+            ),
+            penalty_last_n: unless(
+                given(&["penalty_last_n", "repeat_last_n"]),
+                self.penalty_last_n,
+            ),
+        }
+    }
+
     /// `name value` pairs, in request field order, for a one-line summary.
     pub fn entries(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
@@ -269,5 +297,36 @@ mod tests {
         ] {
             assert!(w.contains(needle), "{needle:?} not in:\n{w}");
         }
+    }
+
+    #[test]
+    fn a_request_keeps_what_it_gives_and_gets_the_rest_from_the_file() {
+        let file = SamplingDefaults {
+            temperature: Some(0.2),
+            top_k: Some(20),
+            top_p: Some(0.8),
+            min_p: Some(0.05),
+            repetition_penalty: Some(1.1),
+            penalty_last_n: Some(32),
+        };
+        let request = serde_json::json!({
+            "messages": [], "temperature": 1.0, "top_k": null, "repeat_penalty": 1.3,
+            "repeat_last_n": 8
+        });
+        let left = file.not_given_in(&request);
+        assert_eq!(
+            left,
+            SamplingDefaults {
+                temperature: None,
+                top_k: Some(20), // null is not given
+                top_p: Some(0.8),
+                min_p: Some(0.05),
+                repetition_penalty: None, // given under its alias
+                penalty_last_n: None,
+            }
+        );
+        let mut params = SamplingParams::from_json(r#"{"temperature": 1.0}"#).unwrap();
+        left.apply_to(&mut params);
+        assert_eq!((params.temperature, params.top_k), (1.0, 20));
     }
 }

@@ -33,7 +33,8 @@ Both generating endpoints answer whole, or with \"stream\": true as server-sent 
 fields temperature (default 0.7), top_p, top_k (default 40), min_p, repetition_penalty, \
 presence_penalty, frequency_penalty, penalty_last_n, logit_bias, seed, stop, max_tokens (default: \
 what the context holds; 1024 with a sliding window), logprobs and top_logprobs, plus stream_options.include_usage; \
-completions also take echo. `model` may be left out or must be the served id. A field we do not \
+completions also take echo. A sampling field left out takes the model file's recommendation \
+(general.sampling.*, which `info` prints) where it has one, else the default above. `model` may be left out or must be the served id. A field we do not \
 support (tools, n above 1, response_format, a typo) is a 400 error that names it, never \
 silently ignored. Errors come in OpenAI's shape: {\"error\": {\"message\", \"type\", \"param\", \
 \"code\"}}.\n\n\

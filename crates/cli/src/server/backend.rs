@@ -5,7 +5,7 @@
 //!
 //! The real implementation (model_backend.rs) runs the CLI's engine; the tests use a fake.
 
-use mistral_generate::{FinishReason, GenerateError, SamplingParams};
+use mistral_generate::{FinishReason, GenerateError, SamplingDefaults, SamplingParams};
 use mistral_text::{Message, TextError};
 use std::sync::atomic::AtomicBool;
 
@@ -18,6 +18,12 @@ pub trait Backend {
         cancel: &AtomicBool,
         on_text: &mut dyn FnMut(&TextDelta),
     ) -> Result<Reply, BackendError>;
+
+    /// The model file's recommended sampling settings, filled in for the fields a request
+    /// leaves out (as the CLI's run and chat do for flags not given).
+    fn sampling_defaults(&self) -> SamplingDefaults {
+        SamplingDefaults::default()
+    }
 
     /// Continues `prompt` as raw text (no template).
     fn complete(

@@ -12,7 +12,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use mistral_generate::{ChatRequest, CompletionRequest};
+use mistral_generate::{ChatRequest, CompletionRequest, SamplingParams};
 use std::sync::Arc;
 
 pub async fn chat(State(app): State<Arc<App>>, body: Result<Bytes, BytesRejection>) -> Response {
@@ -31,7 +31,9 @@ pub async fn completions(
 }
 
 async fn answer_chat(app: &App, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
-    let req = ChatRequest::from_json(body_text(&body)?)?;
+    let text = body_text(&body)?;
+    let mut req = ChatRequest::from_json(text)?;
+    with_model_defaults(app, text, &mut req.sampling);
     app.check_model(req.model.as_deref())?;
     let header = Header::new(
         Endpoint::Chat,
@@ -52,7 +54,9 @@ async fn answer_completion(
     app: &App,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let req = CompletionRequest::from_json(body_text(&body)?)?;
+    let text = body_text(&body)?;
+    let mut req = CompletionRequest::from_json(text)?;
+    with_model_defaults(app, text, &mut req.sampling);
     app.check_model(req.model.as_deref())?;
     if req.echo && req.sampling.logprobs.is_some() {
         // OpenAI then scores the prompt's tokens too, which the engine does not read back.
@@ -72,6 +76,19 @@ async fn answer_completion(
     };
     let ticket = app.queue.submit(Work::Complete(req.prompt), req.sampling)?;
     respond(ticket, header, req.stream, opts).await
+}
+
+/// The model file's recommended settings for the sampling fields the request (already parsed
+/// and valid JSON) leaves out, as llama.cpp's server does: a model whose file says temperature
+/// 0.3 answers at 0.3 unless the client asks otherwise.
+fn with_model_defaults(app: &App, body: &str, sampling: &mut SamplingParams) {
+    let defaults = app.queue.sampling_defaults();
+    if defaults.is_empty() {
+        return;
+    }
+    if let Ok(request) = serde_json::from_str::<serde_json::Value>(body) {
+        defaults.not_given_in(&request).apply_to(sampling);
+    }
 }
 
 /// The body as text: too large (413) or not UTF-8 is the client's error, in OpenAI's shape.

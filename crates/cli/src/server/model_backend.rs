@@ -9,7 +9,7 @@ use crate::device_args::DeviceArgs;
 use crate::model_args::ModelArgs;
 use crate::session::{self, Session};
 use anyhow::Result;
-use mistral_generate::{SamplingParams, Step};
+use mistral_generate::{SamplingDefaults, SamplingParams, Step};
 use mistral_text::{Message, Tokenizer};
 use std::sync::atomic::AtomicBool;
 
@@ -27,6 +27,10 @@ impl ModelBackend {
 }
 
 impl Backend for ModelBackend {
+    fn sampling_defaults(&self) -> SamplingDefaults {
+        self.session.sampling_defaults().clone()
+    }
+
     fn chat(
         &mut self,
         messages: &[Message],

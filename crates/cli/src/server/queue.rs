@@ -14,7 +14,7 @@ use super::backend::{Backend, BackendError, Reply, TextDelta};
 use super::errors::ApiError;
 use anyhow::{anyhow, Context, Result};
 use axum::http::StatusCode;
-use mistral_generate::SamplingParams;
+use mistral_generate::{SamplingDefaults, SamplingParams};
 use mistral_text::Message;
 use serde_json::json;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -62,6 +62,8 @@ pub struct Queue {
     jobs: mpsc::Sender<Job>,
     stats: Arc<Stats>,
     max_waiting: usize,
+    /// The model's recommended sampling settings (the backend's, read once it loaded).
+    sampling_defaults: SamplingDefaults,
 }
 
 /// A request admitted to the queue: its events, and the flag that stops it.
@@ -102,14 +104,14 @@ impl Queue {
         F: FnOnce() -> Result<B> + Send + 'static,
     {
         let (jobs, rx) = mpsc::channel::<Job>();
-        let (loaded_tx, loaded_rx) = mpsc::sync_channel::<Result<()>>(1);
+        let (loaded_tx, loaded_rx) = mpsc::sync_channel::<Result<SamplingDefaults>>(1);
         let stats = Arc::new(Stats::default());
         let worker_stats = stats.clone();
         std::thread::Builder::new()
             .name("model".into())
             .spawn(move || match load() {
                 Ok(backend) => {
-                    let _ = loaded_tx.send(Ok(()));
+                    let _ = loaded_tx.send(Ok(backend.sampling_defaults()));
                     work(backend, rx, &worker_stats);
                 }
                 Err(e) => {
@@ -117,14 +119,20 @@ impl Queue {
                 }
             })
             .context("cannot start the model's thread")?;
-        loaded_rx
+        let sampling_defaults = loaded_rx
             .recv()
             .map_err(|_| anyhow!("the model's thread ended while loading"))??;
         Ok(Queue {
             jobs,
             stats,
             max_waiting,
+            sampling_defaults,
         })
+    }
+
+    /// The model file's recommended sampling settings, for the fields a request leaves out.
+    pub fn sampling_defaults(&self) -> &SamplingDefaults {
+        &self.sampling_defaults
     }
 
     /// Admits a request behind those already queued, or refuses it (503) when `max_waiting`

@@ -8,7 +8,7 @@ mod http;
 use super::backend::{Backend, BackendError, Reply, TextDelta, TokenLogprob};
 use super::{serve, CorsOrigins, Layers, Queue};
 use http::{get, post, post_and_vanish, post_streaming, read_all, request, wait_for};
-use mistral_generate::{FinishReason, GenerateError, SamplingParams};
+use mistral_generate::{FinishReason, GenerateError, SamplingDefaults, SamplingParams};
 use mistral_text::Message;
 use serde_json::{json, Value};
 use std::io::BufRead;
@@ -27,6 +27,8 @@ struct Shared {
     started: Mutex<Vec<String>>,
     params: Mutex<Option<SamplingParams>>,
     release: AtomicBool,
+    /// What the fake's model file "recommends".
+    defaults: SamplingDefaults,
 }
 
 struct Fake(Arc<Shared>);
@@ -96,6 +98,10 @@ impl Fake {
 }
 
 impl Backend for Fake {
+    fn sampling_defaults(&self) -> SamplingDefaults {
+        self.0.defaults.clone()
+    }
+
     fn chat(
         &mut self,
         messages: &[Message],
@@ -129,7 +135,16 @@ impl Server {
     }
 
     fn start_with(max_waiting: usize, layers: Layers, limits: super::Limits) -> Server {
-        let shared = Arc::new(Shared::default());
+        Self::start_shared(Shared::default(), max_waiting, layers, limits)
+    }
+
+    fn start_shared(
+        shared: Shared,
+        max_waiting: usize,
+        layers: Layers,
+        limits: super::Limits,
+    ) -> Server {
+        let shared = Arc::new(shared);
         let fake = shared.clone();
         let queue = Queue::start(move || Ok(Fake(fake)), max_waiting).unwrap();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -276,6 +291,53 @@ fn sampling_fields_reach_the_model() {
         (p.temperature, p.top_k, p.seed, p.stop, p.max_tokens),
         (0.2, 5, Some(7), vec!["x".to_string()], Some(9))
     );
+}
+
+#[test]
+fn the_model_files_sampling_settings_fill_what_a_request_leaves_out() {
+    let defaults = SamplingDefaults {
+        temperature: Some(0.3),
+        top_k: Some(11),
+        repetition_penalty: Some(1.2),
+        ..SamplingDefaults::default()
+    };
+    let shared = Shared {
+        defaults,
+        ..Shared::default()
+    };
+    let layers = Layers {
+        api_key: None,
+        cors: None,
+    };
+    let s = Server::start_shared(shared, 4, layers, super::default_limits());
+    let params = |s: &Server| s.shared.params.lock().unwrap().clone().unwrap();
+    // Given fields win (an alias counts as given); the others come from the file.
+    let body = with(
+        user("hi"),
+        json!({"temperature": 1.0, "repeat_penalty": 1.0}),
+    );
+    assert_eq!(s.chat(body).status, 200);
+    let p = params(&s);
+    assert_eq!(
+        (p.temperature, p.top_k, p.repetition_penalty, p.top_p),
+        (1.0, 11, 1.0, SamplingParams::default().top_p)
+    );
+    // Nothing given: the file's settings; a completion too.
+    assert_eq!(s.chat(user("hi")).status, 200);
+    let p = params(&s);
+    assert_eq!(
+        (p.temperature, p.top_k, p.repetition_penalty),
+        (0.3, 11, 1.2)
+    );
+    let a = post(
+        s.addr,
+        "/v1/completions",
+        r#"{"prompt": "a", "top_k": 2}"#,
+        &[],
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    let p = params(&s);
+    assert_eq!((p.temperature, p.top_k), (0.3, 2));
 }
 
 #[test]
