@@ -64,6 +64,7 @@
 //   conversation-export.js a conversation as Markdown or JSON, downloaded
 //   conversations.js  the open conversation: saved after each change, New chat, switching, reopened on reload
 //   conversation-model.js  the bar naming the model a conversation was held with, when another is loaded
+//   announce.js       what screen readers hear of a load or download (phases and quarters, not every update)
 //   keyboard.js       the skip link, and the focus handed on when the control holding it goes away
 
 import { el } from './app/dom.js';

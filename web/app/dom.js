@@ -42,6 +42,8 @@ export const el = {
   progress: $('progress'),
   progressBar: $('progress-bar'),
   progressText: $('progress-text'),
+  progressAnnounce: $('progress-announce'),
+  downloadAnnounce: $('download-announce'),
   cancelLoad: $('cancel-load'),
   modelFacts: $('model-facts'),
   adapterFacts: $('adapter-facts'),

@@ -11,6 +11,7 @@ import { fmtBytes, sourceName } from './format.js';
 import { cacheUrl, refreshCached } from './cached-models.js';
 import { moveFocusFrom } from './keyboard.js';
 import { typedUrl } from './model-sources.js';
+import { progressAnnouncer } from './announce.js';
 
 let running = null; // { url, controller } while a download runs
 
@@ -43,6 +44,7 @@ export async function downloadOnly(url) {
         }
         el.downloadText.textContent = `${name}: ${p.text}`;
         el.downloadBar.setAttribute('aria-valuetext', p.text);
+        announceDownload(p);
         // The partial entry shows in the list as soon as it exists.
         if (!listed && p.phase === 'download' && p.loaded > 0) { listed = true; refreshCached(); }
       },
@@ -69,10 +71,13 @@ export function cancelDownload() {
   if (running) running.controller.abort();
 }
 
+const announceDownload = progressAnnouncer(el.downloadAnnounce);
+
 function show(state, text) {
   el.downloadProgress.hidden = false;
   el.downloadProgress.dataset.state = state;
   el.downloadText.textContent = text;
+  announceDownload.say(text);
 }
 
 /** Wires Cancel and the URL form's "Download only" (`ask(url)` confirms a URL, then downloads). */

@@ -16,6 +16,9 @@ import { stopGeneration } from './chat.js';
 import { hideConfirm } from './confirm-load.js';
 import { moveFocusFrom } from './keyboard.js';
 import { refreshHeldWith } from './conversation-model.js';
+import { progressAnnouncer } from './announce.js';
+
+const announceLoad = progressAnnouncer(el.progressAnnounce);
 
 function showProgress(p) {
   el.progress.hidden = false;
@@ -28,6 +31,7 @@ function showProgress(p) {
   const text = (p && p.text) || (p && p.phase) || 'Starting…';
   el.progressText.textContent = text;
   el.progressBar.setAttribute('aria-valuetext', text); // what a screen reader says for the bar
+  announceLoad(p);
   el.statusDetail.textContent = p && p.total > 0 ? `${Math.floor((100 * p.loaded) / p.total)}%` : '';
 }
 
@@ -51,6 +55,7 @@ export async function loadModel(source) {
   setStatus('loading', sourceName(source));
   showProgress(null);
   el.progressText.textContent = `Loading ${sourceName(source)}…`;
+  announceLoad.say(`Loading ${sourceName(source)}…`);
   const current = () => state.loading && state.loading.seq === seq;
   try {
     const engine = state.engine || (await startEngine());

@@ -111,8 +111,27 @@ export default async function accessibility(ctx) {
     await page.locator(S('confirm')).waitFor({ state: 'visible', timeout: 60_000 });
     await focusBecomes(page, (f) => f.inConfirm, 'the confirmation', 10_000);
     const toButton = await tabUntil(page, has('confirm-load'), 'confirm-load', { max: 3 });
+    // Count what the load writes into the visible progress text and into the live region a
+    // screen reader speaks (phase changes and quarters only).
+    await page.evaluate(() => {
+      window.__e2eProgress = { shown: 0, spoken: [] };
+      new MutationObserver(() => { window.__e2eProgress.shown++; })
+        .observe(document.getElementById('progress-text'), { childList: true, characterData: true, subtree: true });
+      const region = document.getElementById('progress-announce');
+      new MutationObserver(() => { window.__e2eProgress.spoken.push(region.textContent); })
+        .observe(region, { childList: true, characterData: true, subtree: true });
+    });
     await page.keyboard.press('Enter');
     await waitStatus(page, 'ready', LONG);
+    const progress = await page.evaluate(() => window.__e2eProgress);
+    const live = await page.evaluate(() => ({
+      text: document.getElementById('progress-text').getAttribute('aria-live'),
+      region: document.getElementById('progress-announce').getAttribute('aria-live'),
+    }));
+    check('live regions: a load is spoken at its start, phase changes and quarters, not at every progress update',
+      live.text === 'off' && live.region === 'polite' && progress.spoken.length >= 2 && progress.spoken.length <= 12
+        && progress.shown > progress.spoken.length,
+      JSON.stringify({ live, shown: progress.shown, spoken: progress.spoken }));
     const after = await focusBecomes(page, has('prompt'), 'the message box', 5000).catch((e) => ({ desc: e.message }));
     check('keyboard: after a reload, Tab and Enter in the confirmation load the model; the focus then goes to the message box',
       toButton.found && after.testid === 'prompt', `focus on ${after.desc}`);
