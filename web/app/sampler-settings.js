@@ -1,16 +1,13 @@
-// Every sampler setting the engine takes, in one table: its request field, label, the range the
-// package accepts, its neutral value (the engine's own default) and how it is typed in. The
-// ranges and messages mirror the package's check (crates/web/js/src/sampling.ts, itself the Rust
-// rules of crates/generate/src/params.rs), so that a bad value is caught at the field instead of
-// coming back as a `bad-request` error. A settings object is `{ <request field>: value }` with
+// Every sampler setting the engine takes, in one table: its request field, label, its neutral
+// value (the engine's own default) and how it is typed in. The ranges and their words are the
+// package's NUMBER_RULES and SAMPLING_LIMITS, generated from the engine's table
+// (crates/generate/src/params.rs), so that a bad value is caught at the field instead of coming
+// back as a `bad-request` error. A settings object is `{ <request field>: value }` with
 // every field present: numbers, `seed` a number or null (random), `stop` an array of strings.
 
-const MAX_TOKENS_LIMIT = 1 << 24;
-const MAX_STOPS = 16;
-const MAX_STOP_BYTES = 1024;
+import { NUMBER_RULES, SAMPLING_LIMITS, ruleAccepts, ruleWords } from '../pkg/index.js';
 
-const range = (lo, hi, loOpen = false) => (n) => n <= hi && (loOpen ? n > lo : n >= lo);
-const intRange = (lo, hi) => (n) => Number.isInteger(n) && n >= lo && n <= hi;
+const { maxStops: MAX_STOPS, maxStopBytes: MAX_STOP_BYTES } = SAMPLING_LIMITS;
 
 /**
  * The settings, in the order the panel shows them. `neutral`: the engine's default, what the
@@ -18,31 +15,32 @@ const intRange = (lo, hi) => (n) => Number.isInteger(n) && n >= lo && n <= hi;
  * of the context). `slider`: also shown as a range input carrying the old test id.
  */
 export const SAMPLERS = [
-  { name: 'temperature', label: 'Temperature', neutral: 0.7, check: range(0, 100), rule: 'a number from 0 (greedy) to 100',
-    hint: '0 always picks the most likely token (repeatable answers)', inputmode: 'decimal',
+  { name: 'temperature', label: 'Temperature', neutral: 0.7, hint: '0 always picks the most likely token (repeatable answers)', inputmode: 'decimal',
     slider: { testid: 'temperature', min: 0, max: 2, step: 0.05 } },
-  { name: 'max_tokens', label: 'Max tokens', neutral: 512, check: intRange(1, MAX_TOKENS_LIMIT), rule: `an integer from 1 to ${MAX_TOKENS_LIMIT}`,
-    hint: 'the longest answer, in tokens', inputmode: 'numeric',
+  { name: 'max_tokens', label: 'Max tokens', neutral: 512, hint: 'the longest answer, in tokens', inputmode: 'numeric',
     slider: { testid: 'max-tokens', min: 1, max: 4096, step: 1 } },
-  { name: 'top_k', label: 'Top-k', neutral: 40, check: intRange(0, Number.MAX_SAFE_INTEGER), rule: 'an integer ≥ 0 (0: no limit)',
-    hint: 'keep the k likeliest tokens; 0 = no limit', inputmode: 'numeric' },
-  { name: 'top_p', label: 'Top-p', neutral: 1, check: range(0, 1, true), rule: 'a number above 0 and at most 1',
-    hint: 'keep the likeliest tokens up to this mass; 1 = off', inputmode: 'decimal' },
-  { name: 'min_p', label: 'Min-p', neutral: 0, check: range(0, 1), rule: 'a number from 0 to 1',
-    hint: 'drop tokens below this share of the likeliest; 0 = off', inputmode: 'decimal' },
-  { name: 'repetition_penalty', label: 'Repetition penalty', neutral: 1, check: range(0, 10, true), rule: 'a number above 0 and at most 10 (1 = off)',
-    hint: '1 = off; above 1 repeats less', inputmode: 'decimal' },
-  { name: 'presence_penalty', label: 'Presence penalty', neutral: 0, check: range(-2, 2), rule: 'a number from -2 to 2',
-    hint: 'once per token already in the window', inputmode: 'decimal' },
-  { name: 'frequency_penalty', label: 'Frequency penalty', neutral: 0, check: range(-2, 2), rule: 'a number from -2 to 2',
-    hint: 'per occurrence in the window', inputmode: 'decimal' },
-  { name: 'penalty_last_n', label: 'Penalty window', neutral: 64, check: intRange(0, MAX_TOKENS_LIMIT), rule: `an integer from 0 to ${MAX_TOKENS_LIMIT}`,
-    hint: 'tokens the penalties look back over; 0 = penalties off', inputmode: 'numeric' },
-  { name: 'seed', label: 'Seed', neutral: null, optional: true, check: intRange(0, Number.MAX_SAFE_INTEGER), rule: 'an integer ≥ 0, or empty for a random seed',
-    hint: 'empty = random; the same seed gives the same answer', inputmode: 'numeric' },
+  { name: 'top_k', label: 'Top-k', neutral: 40, hint: 'keep the k likeliest tokens; 0 = no limit', inputmode: 'numeric' },
+  { name: 'top_p', label: 'Top-p', neutral: 1, hint: 'keep the likeliest tokens up to this mass; 1 = off', inputmode: 'decimal' },
+  { name: 'min_p', label: 'Min-p', neutral: 0, hint: 'drop tokens below this share of the likeliest; 0 = off', inputmode: 'decimal' },
+  { name: 'repetition_penalty', label: 'Repetition penalty', neutral: 1, hint: '1 = off; above 1 repeats less', inputmode: 'decimal' },
+  { name: 'presence_penalty', label: 'Presence penalty', neutral: 0, hint: 'once per token already in the window', inputmode: 'decimal' },
+  { name: 'frequency_penalty', label: 'Frequency penalty', neutral: 0, hint: 'per occurrence in the window', inputmode: 'decimal' },
+  { name: 'penalty_last_n', label: 'Penalty window', neutral: 64, hint: 'tokens the penalties look back over; 0 = penalties off', inputmode: 'numeric' },
+  { name: 'seed', label: 'Seed', neutral: null, optional: true, hint: 'empty = random; the same seed gives the same answer', inputmode: 'numeric' },
   { name: 'stop', label: 'Stop strings', neutral: [], kind: 'stops',
-    hint: 'one per line, at most 16; the answer ends before any of them (write \\n for a line break)' },
+    hint: `one per line, at most ${MAX_STOPS}; the answer ends before any of them (write \\n for a line break)` },
 ];
+
+// Each numeric setting's range and its words come from the package's NUMBER_RULES, generated
+// from the engine's own table (crates/generate/src/params.rs): the field refuses exactly what
+// the engine would.
+for (const s of SAMPLERS) {
+  if (s.kind === 'stops') continue;
+  const rule = NUMBER_RULES.find((r) => r.field === s.name);
+  if (!rule) throw new Error(`the package has no NUMBER_RULES entry for ${s.name}`);
+  s.check = (n) => ruleAccepts(rule, n);
+  s.rule = ruleWords(rule) + (s.optional ? ', or empty for a random seed' : '');
+}
 
 const BY_NAME = new Map(SAMPLERS.map((s) => [s.name, s]));
 

@@ -40,7 +40,10 @@ pub use error::{GenerateError, Result};
 pub use generation::{Generation, Logits, LogitsNeed, Step};
 pub use kv_history::KvHistory;
 pub use model_defaults::{ReadDefaults, SamplingDefaults};
-pub use params::{SamplingParams, MAX_LOGIT_BIAS, MAX_STOPS, MAX_STOP_BYTES, MAX_TOP_LOGPROBS};
+pub use params::{
+    NumberRule, SamplingParams, MAX_BIAS_ENTRIES, MAX_LOGIT_BIAS, MAX_STOPS, MAX_STOP_BYTES,
+    MAX_TOKENS_LIMIT, MAX_TOP_LOGPROBS, NUMBER_RULES,
+};
 pub use params_wire::WireParams;
 pub use request::{ChatFields, ChatRequest, CompletionRequest, RequestMessage, StreamOptions};
 pub use rng::Rng;

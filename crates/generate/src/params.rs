@@ -18,6 +18,116 @@ pub const MAX_BIAS_ENTRIES: usize = 1 << 16;
 /// Longest penalty window and answer: a KV cache never holds more tokens than this.
 pub const MAX_TOKENS_LIMIT: usize = 1 << 24;
 
+/// The accepted values of a numeric sampling field. [`SamplingParams::validate`] checks the
+/// fractional ones with this table, and crates/web generates it into the npm package's
+/// TypeScript (`NUMBER_RULES`), which the package and the chat page check requests and
+/// settings with: one table, so the three cannot disagree.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct NumberRule {
+    /// The request field.
+    pub field: &'static str,
+    pub min: f64,
+    pub max: f64,
+    /// `min` itself is refused (top_p 0 would keep nothing; a repetition penalty of 0 divides by 0).
+    pub min_exclusive: bool,
+    /// Whole numbers only.
+    pub integer: bool,
+    /// The range in words, for messages: "must be {words}" in Rust, "must be a number {words}"
+    /// (or "an integer ...") in JavaScript.
+    pub words: &'static str,
+}
+
+/// Largest integer a JSON number carries exactly into JavaScript (2^53 - 1): the page's bound for
+/// top_k and seed, which Rust takes as any usize/u64.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// Every numeric sampling field's rule, in the order the chat page shows them.
+pub const NUMBER_RULES: &[NumberRule] = &[
+    rule(
+        "temperature",
+        0.0,
+        100.0,
+        false,
+        false,
+        "from 0 (greedy) to 100",
+    ),
+    rule(
+        "max_tokens",
+        1.0,
+        MAX_TOKENS_LIMIT as f64,
+        false,
+        true,
+        "from 1 to 16777216",
+    ),
+    rule(
+        "top_k",
+        0.0,
+        MAX_SAFE_INTEGER,
+        false,
+        true,
+        ">= 0 (0: no limit)",
+    ),
+    rule("top_p", 0.0, 1.0, true, false, "above 0 and at most 1"),
+    rule("min_p", 0.0, 1.0, false, false, "from 0 to 1"),
+    rule(
+        "repetition_penalty",
+        0.0,
+        10.0,
+        true,
+        false,
+        "above 0 and at most 10 (1 = off)",
+    ),
+    rule("presence_penalty", -2.0, 2.0, false, false, "from -2 to 2"),
+    rule("frequency_penalty", -2.0, 2.0, false, false, "from -2 to 2"),
+    rule(
+        "penalty_last_n",
+        0.0,
+        MAX_TOKENS_LIMIT as f64,
+        false,
+        true,
+        "from 0 to 16777216",
+    ),
+    rule("seed", 0.0, MAX_SAFE_INTEGER, false, true, ">= 0"),
+];
+
+const fn rule(
+    field: &'static str,
+    min: f64,
+    max: f64,
+    min_exclusive: bool,
+    integer: bool,
+    words: &'static str,
+) -> NumberRule {
+    NumberRule {
+        field,
+        min,
+        max,
+        min_exclusive,
+        integer,
+        words,
+    }
+}
+
+impl NumberRule {
+    /// The rule of `field` (one of [`NUMBER_RULES`]).
+    pub fn of(field: &str) -> &'static NumberRule {
+        NUMBER_RULES
+            .iter()
+            .find(|r| r.field == field)
+            .unwrap_or_else(|| panic!("no number rule for {field}"))
+    }
+
+    pub fn accepts(&self, v: f64) -> bool {
+        let above_min = if self.min_exclusive {
+            v > self.min
+        } else {
+            v >= self.min
+        };
+        v.is_finite() && above_min && v <= self.max && (!self.integer || v.fract() == 0.0)
+    }
+}
+
 /// How the next token is chosen, and when the answer ends.
 ///
 /// Order of the stages (as Hugging Face's logits processors): logit bias, penalties,
@@ -87,48 +197,19 @@ impl SamplingParams {
 
     /// Checks every setting's range. NaN is never in range.
     pub fn validate(&self) -> Result<()> {
-        let in_range = |field, v: f32, lo: f32, hi: f32, lo_open: bool, what: &str| {
-            let ok = v.is_finite() && v <= hi && if lo_open { v > lo } else { v >= lo };
-            if ok {
-                Ok(())
-            } else {
-                Err(invalid(field, format!("must be {what}, got {v}")))
+        for (field, v) in [
+            ("temperature", self.temperature),
+            ("top_p", self.top_p),
+            ("min_p", self.min_p),
+            ("repetition_penalty", self.repetition_penalty),
+            ("presence_penalty", self.presence_penalty),
+            ("frequency_penalty", self.frequency_penalty),
+        ] {
+            let rule = NumberRule::of(field);
+            if !rule.accepts(v as f64) {
+                return Err(invalid(field, format!("must be {}, got {v}", rule.words)));
             }
-        };
-        in_range(
-            "temperature",
-            self.temperature,
-            0.0,
-            100.0,
-            false,
-            "from 0 (greedy) to 100",
-        )?;
-        in_range("top_p", self.top_p, 0.0, 1.0, true, "above 0 and at most 1")?;
-        in_range("min_p", self.min_p, 0.0, 1.0, false, "from 0 to 1")?;
-        in_range(
-            "repetition_penalty",
-            self.repetition_penalty,
-            0.0,
-            10.0,
-            true,
-            "above 0 and at most 10 (1 = off)",
-        )?;
-        in_range(
-            "presence_penalty",
-            self.presence_penalty,
-            -2.0,
-            2.0,
-            false,
-            "from -2 to 2",
-        )?;
-        in_range(
-            "frequency_penalty",
-            self.frequency_penalty,
-            -2.0,
-            2.0,
-            false,
-            "from -2 to 2",
-        )?;
+        }
         if self.penalty_last_n > MAX_TOKENS_LIMIT {
             return Err(invalid(
                 "penalty_last_n",
@@ -350,5 +431,49 @@ mod tests {
         p.validate_for_vocab(11).unwrap();
         let e = p.validate_for_vocab(10).unwrap_err().to_string();
         assert!(e.contains("token 10 is outside the vocabulary"), "{e}");
+    }
+
+    #[test]
+    fn the_number_rules_say_what_validate_enforces() {
+        // The integer bounds are the constants the checks below the table use.
+        assert_eq!(NumberRule::of("max_tokens").max, MAX_TOKENS_LIMIT as f64);
+        assert_eq!(
+            NumberRule::of("penalty_last_n").max,
+            MAX_TOKENS_LIMIT as f64
+        );
+        assert!(NumberRule::of("max_tokens")
+            .words
+            .ends_with(&MAX_TOKENS_LIMIT.to_string()));
+        assert!(NumberRule::of("penalty_last_n")
+            .words
+            .ends_with(&MAX_TOKENS_LIMIT.to_string()));
+        // Each fractional rule's edges: accepted exactly where validate accepts.
+        for r in NUMBER_RULES.iter().filter(|r| !r.integer) {
+            for v in [
+                r.min,
+                r.max,
+                r.min - 1e-3,
+                r.max + 1e-3,
+                (r.min + r.max) / 2.0,
+            ] {
+                let mut p = SamplingParams::default();
+                let v32 = v as f32;
+                match r.field {
+                    "temperature" => p.temperature = v32,
+                    "top_p" => p.top_p = v32,
+                    "min_p" => p.min_p = v32,
+                    "repetition_penalty" => p.repetition_penalty = v32,
+                    "presence_penalty" => p.presence_penalty = v32,
+                    "frequency_penalty" => p.frequency_penalty = v32,
+                    other => panic!("a fractional rule validate does not check: {other}"),
+                }
+                assert_eq!(
+                    p.validate().is_ok(),
+                    r.accepts(v32 as f64),
+                    "{} = {v}",
+                    r.field
+                );
+            }
+        }
     }
 }

@@ -16,7 +16,9 @@ use crate::info::{
 };
 use crate::{ChatBegin, LoadOptions};
 use mistral_generate::{
-    ChatFields, FinishReason, RequestMessage, SamplingDefaults, StreamOptions, WireParams,
+    ChatFields, FinishReason, NumberRule, RequestMessage, SamplingDefaults, StreamOptions,
+    WireParams, MAX_BIAS_ENTRIES, MAX_LOGIT_BIAS, MAX_STOPS, MAX_STOP_BYTES, MAX_TOKENS_LIMIT,
+    MAX_TOP_LOGPROBS, NUMBER_RULES,
 };
 
 /// Set to rewrite the file instead of comparing.
@@ -58,6 +60,27 @@ fn generate() -> String {
         declare::<AdapterInfo>(&cfg),
         declare::<AdapterLimits>(&cfg),
         declare::<Code>(&cfg),
+        // The values the sampling fields accept (crates/generate/src/params.rs), checked by the
+        // package before a request reaches the worker and by the chat page at each field.
+        declare::<NumberRule>(&cfg),
+        format!(
+            "/** Every numeric sampling field's accepted values (`SamplingParams::validate`). */\n\
+             export const NUMBER_RULES: ReadonlyArray<NumberRule> = {};",
+            serde_json::to_string_pretty(NUMBER_RULES).expect("plain data")
+        ),
+        format!(
+            "/** The other limits of a request's sampling fields (crates/generate/src/params.rs). */\n\
+             export const SAMPLING_LIMITS = {} as const;",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "maxStops": MAX_STOPS,
+                "maxStopBytes": MAX_STOP_BYTES,
+                "maxTopLogprobs": MAX_TOP_LOGPROBS,
+                "maxLogitBias": MAX_LOGIT_BIAS,
+                "maxBiasEntries": MAX_BIAS_ENTRIES,
+                "maxTokens": MAX_TOKENS_LIMIT,
+            }))
+            .expect("plain data")
+        ),
     ];
     format!(
         "// Generated from the Rust types by crates/web/src/typescript.rs (ts-rs): do not edit.\n\

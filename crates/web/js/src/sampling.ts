@@ -6,7 +6,7 @@
 // The field names come from the generated SamplingFields type: a field added on the Rust side
 // fails to compile here until it is handled.
 import { MistralError } from './errors.js';
-import type { SamplingFields } from './generated/engine-types.js';
+import { NUMBER_RULES, SAMPLING_LIMITS, type NumberRule, type SamplingFields } from './generated/engine-types.js';
 
 /** llama.cpp's and OpenAI's other names for three fields. */
 type Alias = 'repeat_penalty' | 'repeat_last_n' | 'max_completion_tokens';
@@ -21,13 +21,11 @@ export type WasmSampling = Omit<{ [K in Canonical]?: NonNullable<SamplingFields[
   logprobs?: boolean;
 };
 
-// Limits of crates/generate/src/params.rs.
-const MAX_STOPS = 16;
-const MAX_STOP_BYTES = 1024;
-const MAX_TOP_LOGPROBS = 20;
-const MAX_LOGIT_BIAS = 100;
-const MAX_BIAS_ENTRIES = 1 << 16;
-const MAX_TOKENS_LIMIT = 1 << 24;
+// Limits of crates/generate/src/params.rs, generated from it.
+const {
+  maxStops: MAX_STOPS, maxStopBytes: MAX_STOP_BYTES, maxTopLogprobs: MAX_TOP_LOGPROBS,
+  maxLogitBias: MAX_LOGIT_BIAS, maxBiasEntries: MAX_BIAS_ENTRIES,
+} = SAMPLING_LIMITS;
 const MAX_U32 = 0xffff_ffff;
 
 /** Alias to canonical name (params_wire.rs `one_of`). */
@@ -53,23 +51,22 @@ export function bad(message: string): MistralError {
 
 const show = (v: unknown): string => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v) ?? String(v));
 
-type Check = (n: number) => boolean;
-const range = (lo: number, hi: number, loOpen = false): Check => (n) => n <= hi && (loOpen ? n > lo : n >= lo);
-const intRange = (lo: number, hi: number): Check => (n) => Number.isInteger(n) && n >= lo && n <= hi;
+const intRange = (lo: number, hi: number) => (n: number): boolean => Number.isInteger(n) && n >= lo && n <= hi;
 
-/** `[check, what the message says]` per numeric field. */
-const NUMBERS: Array<[Canonical, Check, string]> = [
-  ['temperature', range(0, 100), 'a number from 0 (greedy) to 100'],
-  ['top_p', range(0, 1, true), 'a number above 0 and at most 1'],
-  ['top_k', intRange(0, Number.MAX_SAFE_INTEGER), 'an integer >= 0 (0: no limit)'],
-  ['min_p', range(0, 1), 'a number from 0 to 1'],
-  ['repetition_penalty', range(0, 10, true), 'a number above 0 and at most 10 (1 = off)'],
-  ['presence_penalty', range(-2, 2), 'a number from -2 to 2'],
-  ['frequency_penalty', range(-2, 2), 'a number from -2 to 2'],
-  ['penalty_last_n', intRange(0, MAX_TOKENS_LIMIT), `an integer from 0 to ${MAX_TOKENS_LIMIT}`],
-  ['seed', intRange(0, Number.MAX_SAFE_INTEGER), 'an integer >= 0'],
-  ['max_tokens', intRange(1, MAX_TOKENS_LIMIT), `an integer from 1 to ${MAX_TOKENS_LIMIT}`],
-];
+/** Whether `rule` (generated from the Rust table) accepts `n`, as `NumberRule::accepts` does. */
+export function ruleAccepts(rule: NumberRule, n: number): boolean {
+  const aboveMin = rule.min_exclusive ? n > rule.min : n >= rule.min;
+  return Number.isFinite(n) && aboveMin && n <= rule.max && (!rule.integer || Number.isInteger(n));
+}
+
+/** What a rule's message says a value must be, e.g. "a number from 0 (greedy) to 100". */
+export function ruleWords(rule: NumberRule): string {
+  return `${rule.integer ? 'an integer' : 'a number'} ${rule.words}`;
+}
+
+// The table's fields are canonical request names (crates/generate's test checks the table
+// against SamplingParams::validate).
+const NUMBERS = NUMBER_RULES as ReadonlyArray<NumberRule & { field: Canonical }>;
 
 /** The request's sampling fields under their canonical names; null means absent. */
 function canonical(req: Record<string, unknown>): Record<string, unknown> {
@@ -142,10 +139,11 @@ function logprobs(out: WasmSampling, lp: unknown, top: unknown): void {
 export function normalizeSampling(req: Record<string, unknown>): WasmSampling {
   const c = canonical(req);
   const out: WasmSampling = {};
-  for (const [key, check, what] of NUMBERS) {
+  for (const rule of NUMBERS) {
+    const key = rule.field;
     const v = c[key];
     if (v === undefined) continue;
-    if (typeof v !== 'number' || !Number.isFinite(v) || !check(v)) throw bad(`${key} must be ${what} (got ${show(v)})`);
+    if (typeof v !== 'number' || !ruleAccepts(rule, v)) throw bad(`${key} must be ${ruleWords(rule)} (got ${show(v)})`);
     (out as Record<string, number>)[key] = v;
   }
   if (c.logit_bias !== undefined) {

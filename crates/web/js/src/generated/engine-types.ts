@@ -450,3 +450,122 @@ export type AdapterLimits = { maxBufferSize: number, maxStorageBufferBindingSize
  * - `internal`: a bug, such as a Rust panic in the engine (the message carries it).
  */
 export type EngineErrorCode = "no-webgpu" | "no-adapter" | "limits" | "out-of-memory" | "device-lost" | "unsupported-file" | "bad-request" | "context" | "no-model" | "internal";
+
+/**
+ * The accepted values of a numeric sampling field. [`SamplingParams::validate`] checks the
+ * fractional ones with this table, and crates/web generates it into the npm package's
+ * TypeScript (`NUMBER_RULES`), which the package and the chat page check requests and
+ * settings with: one table, so the three cannot disagree.
+ */
+export type NumberRule = { 
+/**
+ * The request field.
+ */
+field: string, min: number, max: number, 
+/**
+ * `min` itself is refused (top_p 0 would keep nothing; a repetition penalty of 0 divides by 0).
+ */
+min_exclusive: boolean, 
+/**
+ * Whole numbers only.
+ */
+integer: boolean, 
+/**
+ * The range in words, for messages: "must be {words}" in Rust, "must be a number {words}"
+ * (or "an integer ...") in JavaScript.
+ */
+words: string, };
+
+/** Every numeric sampling field's accepted values (`SamplingParams::validate`). */
+export const NUMBER_RULES: ReadonlyArray<NumberRule> = [
+  {
+    "field": "temperature",
+    "min": 0.0,
+    "max": 100.0,
+    "min_exclusive": false,
+    "integer": false,
+    "words": "from 0 (greedy) to 100"
+  },
+  {
+    "field": "max_tokens",
+    "min": 1.0,
+    "max": 16777216.0,
+    "min_exclusive": false,
+    "integer": true,
+    "words": "from 1 to 16777216"
+  },
+  {
+    "field": "top_k",
+    "min": 0.0,
+    "max": 9007199254740991.0,
+    "min_exclusive": false,
+    "integer": true,
+    "words": ">= 0 (0: no limit)"
+  },
+  {
+    "field": "top_p",
+    "min": 0.0,
+    "max": 1.0,
+    "min_exclusive": true,
+    "integer": false,
+    "words": "above 0 and at most 1"
+  },
+  {
+    "field": "min_p",
+    "min": 0.0,
+    "max": 1.0,
+    "min_exclusive": false,
+    "integer": false,
+    "words": "from 0 to 1"
+  },
+  {
+    "field": "repetition_penalty",
+    "min": 0.0,
+    "max": 10.0,
+    "min_exclusive": true,
+    "integer": false,
+    "words": "above 0 and at most 10 (1 = off)"
+  },
+  {
+    "field": "presence_penalty",
+    "min": -2.0,
+    "max": 2.0,
+    "min_exclusive": false,
+    "integer": false,
+    "words": "from -2 to 2"
+  },
+  {
+    "field": "frequency_penalty",
+    "min": -2.0,
+    "max": 2.0,
+    "min_exclusive": false,
+    "integer": false,
+    "words": "from -2 to 2"
+  },
+  {
+    "field": "penalty_last_n",
+    "min": 0.0,
+    "max": 16777216.0,
+    "min_exclusive": false,
+    "integer": true,
+    "words": "from 0 to 16777216"
+  },
+  {
+    "field": "seed",
+    "min": 0.0,
+    "max": 9007199254740991.0,
+    "min_exclusive": false,
+    "integer": true,
+    "words": ">= 0"
+  }
+];
+
+/** The other limits of a request's sampling fields (crates/generate/src/params.rs). */
+export const SAMPLING_LIMITS = {
+  "maxBiasEntries": 65536,
+  "maxLogitBias": 100.0,
+  "maxStopBytes": 1024,
+  "maxStops": 16,
+  "maxTokens": 16777216,
+  "maxTopLogprobs": 20
+} as const;
