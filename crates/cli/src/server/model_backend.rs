@@ -38,17 +38,13 @@ impl Backend for ModelBackend {
         cancel: &AtomicBool,
         on_text: &mut dyn FnMut(&TextDelta),
     ) -> Result<Reply, BackendError> {
-        let params = seeded(params);
-        let tokenizer = self.session.tokenizer();
-        let mut on_step = |step: &Step| show(&tokenizer, step, on_text);
-        let max = params.max_tokens;
-        let reply = self
-            .session
-            .reply(messages, &params, max, cancel, &mut on_step)?;
-        if let Some(notice) = &reply.notice {
-            eprintln!("serve: {notice}");
-        }
-        Ok(convert(&tokenizer, reply))
+        self.generate(params, on_text, |session, params, on_step| {
+            let reply = session.reply(messages, params, params.max_tokens, cancel, on_step)?;
+            if let Some(notice) = &reply.notice {
+                eprintln!("serve: {notice}");
+            }
+            Ok(reply)
+        })
     }
 
     fn complete(
@@ -58,13 +54,26 @@ impl Backend for ModelBackend {
         cancel: &AtomicBool,
         on_text: &mut dyn FnMut(&TextDelta),
     ) -> Result<Reply, BackendError> {
+        self.generate(params, on_text, |session, params, on_step| {
+            session.complete(prompt, params, params.max_tokens, cancel, on_step)
+        })
+    }
+}
+
+impl ModelBackend {
+    /// What chat and complete share: a seed for an unseeded request, each step handed on as
+    /// text with its logprobs, the session's reply in the HTTP side's shape. `run` is the one
+    /// call that differs.
+    fn generate(
+        &mut self,
+        params: &SamplingParams,
+        on_text: &mut dyn FnMut(&TextDelta),
+        run: impl FnOnce(&mut Session, &SamplingParams, &mut dyn FnMut(&Step)) -> Result<session::Reply>,
+    ) -> Result<Reply, BackendError> {
         let params = seeded(params);
         let tokenizer = self.session.tokenizer();
         let mut on_step = |step: &Step| show(&tokenizer, step, on_text);
-        let max = params.max_tokens;
-        let reply = self
-            .session
-            .complete(prompt, &params, max, cancel, &mut on_step)?;
+        let reply = run(&mut self.session, &params, &mut on_step)?;
         Ok(convert(&tokenizer, reply))
     }
 }
